@@ -1,0 +1,109 @@
+"""Phase 3, care-seeking: each episode chooses where to go by a multinomial logit.
+
+For an outpatient episode the alternatives are no care, primary (own team if signed), the district
+(secondary) hospital, the city (tertiary) hospital in the resident's 1+1+1 set, and an outside
+tertiary hospital (available when the resident prefers a famous hospital, share ``famous_share``)::
+
+    U_j = - beta_oop * OOP_j / (100 * income_factor) - beta_travel * travel_j
+          + quality_j * severity - beta_wait * wait_j
+          + trust * effort * [j = primary, signed] + habit * [level_j = last level] + Gumbel
+
+Admissions choose among the four providers the same way, with out-of-pocket cost per 1,000 yuan.
+Signed residents' admissions pass through their family doctor (and so count as referred) with a
+probability equal to the team's effort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import INCOME_FACTOR
+from .common import (
+    CHRONIC,
+    LEVEL_OF_ALT,
+    N_ALTS,
+    NONE,
+    OUTSIDE,
+    P_OUTSIDE_AVAIL,
+    P_TASTE,
+    P_VIA_FD,
+    PRIMARY,
+    SECONDARY,
+    SERIOUS,
+    TERTIARY,
+    inpatient_deductibles,
+    inpatient_prices,
+    oop_of,
+    outpatient_deductible_left,
+    outpatient_prices,
+    rates,
+)
+
+SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 3.0}
+
+
+def waits(m, referred: np.ndarray) -> np.ndarray:
+    """(n, 5) expected wait in days from last month's congestion, shortened for referred patients."""
+    w = np.zeros((referred.shape[0], N_ALTS))
+    base = m.p["capacity.base_wait_days"]
+    for h in m.hospitals:
+        w[:, h.alt] = h.wait_days(base)
+    return w * np.where(referred, 1.0 - m.p["referral.priority_wait_cut"], 1.0)[:, None]
+
+
+def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referred: np.ndarray, slot, purpose_base: int):
+    """(n, 5) systematic utility plus the resident-month-episode taste shock."""
+    r, p = m.res, m.p
+    signed, employee, urban = r.signed[res], r.employee[res], r.urban[res]
+    if inpatient:
+        price = inpatient_prices(p, urban)
+        oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
+        cost_term = p["behaviour.beta_oop"] * oop / 1000.0
+    else:
+        price = outpatient_prices(p, urban)
+        left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
+        oop = oop_of(price, left[:, None], rates(p, False, signed, employee, referred))
+        cost_term = p["behaviour.beta_oop"] * oop / 100.0
+    u = -cost_term / INCOME_FACTOR[r.quintile[res]][:, None]
+    travel = r.travel[res]
+    u[:, PRIMARY:] -= p["behaviour.beta_travel"] * travel
+    q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
+    q[OUTSIDE] = q[TERTIARY] + 0.3
+    u += q[None, :] * severity[:, None]
+    u -= p["behaviour.beta_wait"] * waits(m, referred)
+    effort = m.team_array("effort")[r.team[res]]
+    u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
+    last = r.last_level[res]
+    u += p["behaviour.habit"] * (LEVEL_OF_ALT[None, :] == last[:, None]) * (last[:, None] > 0)
+    avail = m.streams.uniform("choice", res, m.month, P_OUTSIDE_AVAIL, slot) < p["behaviour.famous_share"]
+    u[:, OUTSIDE] = np.where(avail, u[:, OUTSIDE], -np.inf)
+    for j in range(N_ALTS):
+        u[:, j] += m.streams.gumbel("choice", res, m.month, purpose_base + j, slot)
+    return u
+
+
+def care_seeking(m) -> None:
+    ep, p = m.ep, m.p
+    alt = np.zeros(ep.n, dtype=np.int8)
+    referred = np.zeros(ep.n, dtype=bool)
+
+    out = ep.kind != SERIOUS
+    res_o = ep.res[out]
+    sev = np.where(ep.kind[out] == CHRONIC, SEVERITY["chronic"], SEVERITY["minor"])
+    u = utilities(m, res_o, False, sev, np.zeros(res_o.shape[0], bool), ep.slot[out], P_TASTE * 10)
+    u[:, NONE] = p["behaviour.no_care_minor"] - np.where(ep.kind[out] == CHRONIC, 1.0, 0.0) + (
+        u[:, NONE]  # the Gumbel shock for "none" (systematic part of none is 0 above)
+    )
+    alt[out] = np.argmax(u, axis=1)
+
+    adm = ~out
+    res_a = ep.res[adm]
+    r = m.res
+    effort = m.team_array("effort")[r.team[res_a]]
+    via_fd = r.signed[res_a] & (m.streams.uniform("referral", res_a, m.month, P_VIA_FD) < effort)
+    u = utilities(m, res_a, True, np.full(res_a.shape[0], SEVERITY["serious"]), via_fd, ep.slot[adm], P_TASTE * 20)
+    u[:, NONE] = -np.inf
+    choice = np.argmax(u, axis=1).astype(np.int8)
+    alt[adm] = choice
+    referred[adm] = via_fd & (choice >= SECONDARY)
+    ep.alt, ep.referred = alt, referred

@@ -1,0 +1,129 @@
+"""Shared definitions for the phases: episode kinds, choice alternatives, prices and rates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# episode kinds
+MINOR, CHRONIC, SERIOUS, REFERRED, REHAB = 0, 1, 2, 3, 4
+KIND_NAMES = ("minor", "chronic_followup", "admission", "referred_visit", "rehabilitation")
+# choice alternatives; LEVEL_OF_ALT maps them to care levels (0 none, 1 primary, 2 secondary, 3 tertiary)
+NONE, PRIMARY, SECONDARY, TERTIARY, OUTSIDE = 0, 1, 2, 3, 4
+N_ALTS = 5
+LEVEL_OF_ALT = np.array([0, 1, 2, 3, 3], dtype=np.int8)
+LEVEL_NAMES = ("none", "primary", "secondary", "tertiary")
+
+# random-draw purposes (the `purpose` argument of Streams.uniform)
+P_MINOR, P_CHRONIC, P_SERIOUS, P_REASSESS, P_CONTROL = 0, 1, 2, 3, 4
+P_TASTE, P_OUTSIDE_AVAIL, P_VIA_FD, P_UP, P_DOWN, P_SIGN, P_RENEW, P_ORDER = 10, 11, 12, 13, 14, 15, 16, 17
+
+
+@dataclass
+class Episodes:
+    """This month's care episodes as parallel arrays (one entry per episode)."""
+
+    res: np.ndarray
+    kind: np.ndarray
+    slot: np.ndarray
+    alt: np.ndarray = field(default=None)  # chosen alternative
+    referred: np.ndarray = field(default=None)  # referred by the family doctor (upward)
+
+    @property
+    def n(self) -> int:
+        return self.res.shape[0]
+
+    def append(self, other: Episodes) -> Episodes:
+        return Episodes(
+            res=np.concatenate([self.res, other.res]),
+            kind=np.concatenate([self.kind, other.kind]),
+            slot=np.concatenate([self.slot, other.slot]),
+            alt=np.concatenate([self.alt, other.alt]),
+            referred=np.concatenate([self.referred, other.referred]),
+        )
+
+
+def outpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
+    """(n, 5) price of a visit at each alternative."""
+    n = urban.shape[0]
+    out = np.empty((n, N_ALTS))
+    out[:, NONE] = 0.0
+    out[:, PRIMARY] = np.where(urban, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
+    out[:, SECONDARY] = p["prices.outpatient.secondary"]
+    out[:, TERTIARY] = p["prices.outpatient.tertiary"]
+    out[:, OUTSIDE] = p["prices.outpatient.tertiary"]
+    return out
+
+
+def inpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
+    """(n, 5) bill of an admission at each alternative (DRG price at hospitals under DRG)."""
+    n = urban.shape[0]
+    out = np.empty((n, N_ALTS))
+    drg = p["hospital.payment_mode"] == "drg"
+    f = p["hospital.drg_price_factor"] if drg else 1.0
+    out[:, NONE] = 0.0
+    out[:, PRIMARY] = np.where(urban, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+    out[:, SECONDARY] = p["prices.inpatient.secondary"] * f
+    out[:, TERTIARY] = p["prices.inpatient.tertiary"] * f
+    out[:, OUTSIDE] = p["prices.inpatient.tertiary"] * f
+    return out
+
+
+def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """(n, 5) percentage points removed for signed residents going up without referral."""
+    n = signed.shape[0]
+    pen = np.zeros((n, N_ALTS))
+    unref_signed = signed & ~referred
+    if p["referral.binding"] == "hard":
+        pen[:, OUTSIDE] = p["reimbursement.bypass_penalty"] + p["referral.hard_out_of_network_cut"]
+    else:
+        pen[:, SECONDARY:] = p["reimbursement.bypass_penalty"]
+    return pen * unref_signed[:, None]
+
+
+def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """(n, 5) share of the bill above the deductible paid by the fund at each alternative."""
+    n = signed.shape[0]
+    r = np.zeros((n, N_ALTS))
+    for alt, lv in ((PRIMARY, "primary"), (SECONDARY, "secondary"), (TERTIARY, "tertiary"), (OUTSIDE, "tertiary")):
+        if inpatient:
+            r[:, alt] = np.where(
+                employee, p[f"reimbursement.inpatient.employee.{lv}"], p[f"reimbursement.inpatient.resident.{lv}"]
+            )
+        else:
+            r[:, alt] = p[f"reimbursement.outpatient.{lv}"]
+    r[:, PRIMARY] += signed * p["reimbursement.signed_primary_bonus"]
+    r[:, SECONDARY:] += (referred * p["reimbursement.referral_bonus"])[:, None]
+    if p["reimbursement.referral_settled_at_primary_rate"]:
+        at_primary = np.where(referred & ~employee, r[:, PRIMARY], 0.0)
+        r[:, SECONDARY:] = np.maximum(r[:, SECONDARY:], at_primary[:, None])
+    r -= _penalty(p, signed, referred)
+    return np.clip(r, 0.0, 1.0)
+
+
+def inpatient_deductibles(p: dict, referred: np.ndarray) -> np.ndarray:
+    """(n, 5) deductible per admission; cumulative deductible for referred admissions if enabled."""
+    n = referred.shape[0]
+    d = np.zeros((n, N_ALTS))
+    dp = p["deductible.inpatient.primary"]
+    d[:, PRIMARY] = dp
+    d[:, SECONDARY] = p["deductible.inpatient.secondary"]
+    d[:, TERTIARY] = p["deductible.inpatient.tertiary"]
+    d[:, OUTSIDE] = p["deductible.inpatient.tertiary"]
+    if p["deductible.cumulative_upward_referral"]:
+        d[:, SECONDARY:] = np.where(referred[:, None], np.maximum(d[:, SECONDARY:] - dp, 0.0), d[:, SECONDARY:])
+    return d
+
+
+def outpatient_deductible_left(p: dict, signed: np.ndarray, employee: np.ndarray, paid: np.ndarray) -> np.ndarray:
+    """Outpatient deductible still to pay this year, per resident."""
+    ded = np.where(employee, p["deductible.outpatient.employee"], p["deductible.outpatient.resident"])
+    ded = np.maximum(ded - signed * p["deductible.signed_relief"], 0.0)
+    return np.maximum(ded - paid, 0.0)
+
+
+def oop_of(price: np.ndarray, deductible: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Out-of-pocket for a bill: the deductible part in full, the rest at (1 - rate)."""
+    ded = np.minimum(price, deductible)
+    return ded + (price - ded) * (1.0 - rate)

@@ -1,0 +1,76 @@
+"""Phase 1, illness: chronic-disease control is updated and this month's episodes are drawn.
+
+Episodes come from the ``illness`` stream keyed by resident and month, so a reform run with the
+same seed sees the same illnesses as its baseline (common random numbers); only admissions of
+chronic patients differ, through their control status.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import CHRONIC, MINOR, P_CHRONIC, P_CONTROL, P_MINOR, P_REASSESS, P_SERIOUS, SERIOUS, Episodes
+
+# Age-band multipliers (0-14, 15-44, 45-59, 60+): assumption shaped on NHSS utilisation by age.
+MINOR_AGE = np.array([1.3, 0.85, 1.1, 1.6])
+ADMIT_AGE = np.array([0.6, 0.75, 1.2, 2.3])
+MAX_MINOR = 6
+
+
+def update_control(m) -> None:
+    """Chronic patients are reassessed about every three months; regular primary follow-up and the
+    team's effort raise the chance of being controlled."""
+    r, p = m.res, m.p
+    chronic = r.chronic
+    need = 1 if p["referral.long_prescriptions"] else 2
+    regular = r.followups >= need
+    effort = np.where(r.signed, m.team_array("effort")[r.team], p["team.initial_effort"])
+    c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
+    p_ctrl = np.where(regular, c0 + (c1 - c0) * effort, c0)
+    reassess = chronic & (m.streams.uniform("health", m.ids, m.month, P_REASSESS) < 1.0 / 3.0)
+    u = m.streams.uniform("health", m.ids, m.month, P_CONTROL)
+    r.controlled = np.where(reassess, u < p_ctrl, r.controlled)
+
+
+def _poisson_counts(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Inverse-CDF Poisson counts (truncated at MAX_MINOR) from uniforms."""
+    k = np.zeros(u.shape[0], dtype=np.int64)
+    term = np.exp(-lam)
+    cdf = term.copy()
+    for i in range(1, MAX_MINOR + 1):
+        k += u > cdf
+        term = term * lam / i
+        cdf = cdf + term
+    return k
+
+
+def illness(m) -> None:
+    update_control(m)
+    r, p, ids, t = m.res, m.p, m.ids, m.month
+    s = m.streams
+    lam = p["behaviour.minor_episodes_per_year"] / 12.0 * MINOR_AGE[r.age_band]
+    n_minor = _poisson_counts(s.uniform("illness", ids, t, P_MINOR), lam)
+
+    fu_rate = p["behaviour.chronic_followups_per_year"] / 12.0
+    if p["referral.long_prescriptions"]:
+        fu_rate /= 2.0
+    fu = r.chronic & (s.uniform("illness", ids, t, P_CHRONIC) < fu_rate)
+
+    risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[r.age_band]
+    risk = risk * np.where(r.chronic, 1.2, 1.0) * np.where(r.disabled, 1.5, 1.0)
+    risk = risk * np.where(r.chronic & ~r.controlled, p["behaviour.uncontrolled_admission_multiplier"], 1.0)
+    serious = s.uniform("illness", ids, t, P_SERIOUS) < np.minimum(risk, 0.9)
+
+    minor_res = np.repeat(ids, n_minor)
+    starts = np.cumsum(n_minor) - n_minor
+    minor_slot = np.arange(minor_res.shape[0]) - np.repeat(starts, n_minor)
+    res = np.concatenate([minor_res, ids[fu], ids[serious]])
+    kind = np.concatenate(
+        [
+            np.full(minor_res.shape[0], MINOR, np.int8),
+            np.full(int(fu.sum()), CHRONIC, np.int8),
+            np.full(int(serious.sum()), SERIOUS, np.int8),
+        ]
+    )
+    slot = np.concatenate([minor_slot, np.full(int(fu.sum()), 20), np.full(int(serious.sum()), 30)])
+    m.ep = Episodes(res=res, kind=kind, slot=slot)

@@ -1,0 +1,156 @@
+"""Phase 5, payment: every episode's bill is split between the fund and the patient.
+
+Outpatient bills first consume what is left of the resident's annual deductible (in episode
+order within the month), then the fund pays ``rate`` of the rest. Admissions pay the per-admission
+deductible of their level (cumulative for referred admissions if enabled). Rehabilitation after a
+downward referral is billed at ``rehab_share`` of a primary admission times ``down_payment_premium``
+and reimbursed at the primary inpatient rate (no new deductible if enabled).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import (
+    LEVEL_OF_ALT,
+    OUTSIDE,
+    PRIMARY,
+    REFERRED,
+    REHAB,
+    SERIOUS,
+    inpatient_deductibles,
+    inpatient_prices,
+    outpatient_deductible_left,
+    outpatient_prices,
+    rates,
+)
+
+
+def _pick(mat: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(mat, alt[:, None].astype(np.int64), axis=1)[:, 0]
+
+
+def _bincount(idx: np.ndarray, w: np.ndarray | None, n: int) -> np.ndarray:
+    return np.bincount(idx, weights=w, minlength=n).astype(np.float64)
+
+
+def payment(m) -> None:
+    ep, r, p = m.ep, m.res, m.p
+    n_ep = ep.n
+    price = np.zeros(n_ep)
+    fund = np.zeros(n_ep)
+    signed, employee, urban = r.signed[ep.res], r.employee[ep.res], r.urban[ep.res]
+
+    # outpatient visits (including referred visits), in resident order for the deductible
+    op = (ep.alt >= PRIMARY) & (ep.kind != SERIOUS) & (ep.kind != REHAB)
+    oi = np.flatnonzero(op)
+    oi = oi[np.argsort(ep.res[oi], kind="stable")]
+    ores = ep.res[oi]
+    oprice = _pick(outpatient_prices(p, urban[oi]), ep.alt[oi])
+    orate = _pick(rates(p, False, signed[oi], employee[oi], ep.referred[oi]), ep.alt[oi])
+    left = outpatient_deductible_left(p, signed[oi], employee[oi], r.deductible_paid[ores])
+    cs = np.cumsum(oprice)
+    new_group = np.ones(ores.shape[0], bool)
+    new_group[1:] = ores[1:] != ores[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(ores.shape[0]), 0))
+    before = cs - oprice - (cs[group_start] - oprice[group_start])
+    ded = np.clip(left - before, 0.0, oprice)
+    price[oi] = oprice
+    fund[oi] = (oprice - ded) * orate
+    r.deductible_paid += _bincount(ores, ded, r.n)
+
+    # admissions
+    ai = np.flatnonzero(ep.kind == SERIOUS)
+    aprice = _pick(inpatient_prices(p, urban[ai]), ep.alt[ai])
+    ref = ep.referred[ai]
+    arate = _pick(rates(p, True, signed[ai], employee[ai], ref), ep.alt[ai])
+    aded = np.minimum(_pick(inpatient_deductibles(p, ref), ep.alt[ai]), aprice)
+    price[ai] = aprice
+    fund[ai] = (aprice - aded) * arate
+
+    # rehabilitation after downward referral
+    ri = np.flatnonzero(ep.kind == REHAB)
+    base = np.where(urban[ri], p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+    rprice = base * p["prices.rehab_share"] * p["referral.down_payment_premium"]
+    rrate = rates(p, True, signed[ri], employee[ri], np.zeros(ri.shape[0], bool))[:, PRIMARY]
+    rded = 0.0 if p["deductible.no_second_for_downward"] else p["deductible.inpatient.primary"]
+    rded = np.minimum(rded, rprice)
+    price[ri] = rprice
+    fund[ri] = (rprice - rded) * rrate
+
+    oop = price - fund
+    m.ep_price, m.ep_fund, m.ep_oop = price, fund, oop
+    _accumulate(m, op, price, fund, oop)
+
+
+def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.ndarray) -> None:
+    ep, r = m.ep, m.res
+    n = r.n
+    a = m.acc
+    level = LEVEL_OF_ALT[ep.alt]
+    adm = ep.kind == SERIOUS
+    rehab = ep.kind == REHAB
+    signed = r.signed[ep.res]
+    for lv, name in ((1, "primary"), (2, "secondary"), (3, "tertiary")):
+        o = op & (level == lv)
+        i = adm & (level == lv)
+        a[f"visits_{name}"] = float(o.sum())
+        a[f"admissions_{name}"] = float(i.sum())
+        a[f"cost_outpatient_{name}"] = float(price[o].sum())
+        a[f"cost_inpatient_{name}"] = float(price[i].sum())
+        a[f"fund_outpatient_{name}"] = float(fund[o].sum())
+        a[f"fund_inpatient_{name}"] = float(fund[i].sum())
+        a[f"visits_signed_{name}"] = float((o & signed).sum())
+    a["visits_outside_tertiary"] = float((op & (ep.alt == OUTSIDE)).sum())
+    a["visits_unreferred_tertiary"] = float((op & (level == 3) & ~ep.referred).sum())
+    a["visits_signed"] = float((op & signed).sum())
+    a["visits_unsigned"] = float((op & ~signed).sum())
+    a["visits_unsigned_primary"] = a["visits_primary"] - a["visits_signed_primary"]
+    a["episodes_no_care"] = float(((ep.alt == 0) & ~adm).sum())
+    a["rehab_episodes"] = float(rehab.sum())
+    a["cost_rehab"] = float(price[rehab].sum())
+    a["fund_rehab"] = float(fund[rehab].sum())
+    up_visit = ep.kind == REFERRED
+    up_adm = adm & ep.referred
+    a["referrals_up"] = float(up_visit.sum() + up_adm.sum())
+    a["referrals_up_signed"] = float((up_visit & signed).sum() + (up_adm & signed).sum())
+    a["referrals_down"] = float(rehab.sum())
+    m.ip_year[0] += float(fund[adm].sum())
+    m.ip_year[1] += int(adm.sum())
+    a["care_cost"] = float(price.sum())
+    a["fund_claims"] = float(fund.sum())
+    a["oop"] = float(oop.sum())
+
+    # per-resident yearly accumulators (for results by population group)
+    y = m.yr
+    y["visits"] += _bincount(ep.res[op], None, n)
+    y["visits_primary"] += _bincount(ep.res[op & (level == 1)], None, n)
+    y["admissions"] += _bincount(ep.res[adm], None, n)
+    y["oop"] += _bincount(ep.res, oop, n)
+    y["fund"] += _bincount(ep.res, fund, n)
+    y["cost"] += _bincount(ep.res, price, n)
+
+    # per-team yearly figures for its signed residents (budgets and bonuses)
+    nt = len(m.teams)
+    team = r.team[ep.res]
+    t = m.team_year
+    t["fund_signed"] += _bincount(team[signed], fund[signed], nt)
+    t["upper_adm_signed"] += _bincount(team[adm & signed & (level >= 2)], None, nt)
+    t["fund_referred"] += _bincount(team[ep.referred & signed], fund[ep.referred & signed], nt)
+    prim = (level == 1) & ~rehab
+    t["service"] += _bincount(team[prim], price[prim], nt)
+    for h in m.hospitals:
+        at = (ep.alt == h.alt) & ~rehab
+        h.month_revenue = float(price[at].sum())
+        h.revenue_year += h.month_revenue
+        h.fund_claims_year += float(fund[at].sum())
+        h.month_visits = float((op & (ep.alt == h.alt)).sum())
+
+    # resident state: habit, follow-up regularity, "served" by own team
+    went = ep.alt >= PRIMARY
+    r.last_level[ep.res[went & ~rehab]] = level[went & ~rehab]
+    prim_visit = op & (level == 1)
+    m.fu_hist[m.month % 3] = _bincount(ep.res[prim_visit], None, n).clip(0, 100).astype(np.int8)
+    r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
+    r.served[ep.res[prim_visit & signed]] = True
+    a["tertiary_share_outside"] = a["visits_outside_tertiary"] / max(a["visits_tertiary"], 1.0)

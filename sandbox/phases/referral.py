@@ -1,0 +1,60 @@
+"""Phase 4, referral: family doctors refer some primary visits up; hospitals refer some admitted
+patients down to primary rehabilitation.
+
+* Upward: a primary visit is referred with the team's referral rate (signed residents) or the base
+  rate (unsigned), doubled for chronic follow-ups. The referred patient makes one upper-level visit,
+  choosing among the upper alternatives with referral settlement and priority slots applied.
+* Downward: an admission at a secondary or tertiary hospital is referred down with the base rate,
+  times the DRG / global-budget multiplier and the alliance multiplier; it adds a rehabilitation
+  episode at primary level paid at ``down_payment_premium``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .care import SEVERITY, utilities
+from .common import CHRONIC, P_DOWN, P_TASTE, P_UP, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, Episodes
+
+
+def down_rate(p: dict) -> float:
+    rate = p["referral.down_rate"]
+    if p["hospital.payment_mode"] in ("drg", "global_budget"):
+        rate *= p["hospital.drg_down_multiplier"]
+    if p["hospital.alliance"]:
+        rate *= p["hospital.alliance_down_multiplier"]
+    return min(rate, 1.0)
+
+
+def referral(m) -> None:
+    ep, r, p = m.ep, m.res, m.p
+    s = m.streams
+    at_primary = (ep.alt == PRIMARY) & (ep.kind != SERIOUS)
+    res = ep.res[at_primary]
+    team_rate = m.team_array("up_rate")[r.team[res]]
+    rate = np.where(r.signed[res], team_rate, p["referral.team_up_rate"])
+    rate = rate * np.where(ep.kind[at_primary] == CHRONIC, 2.0, 1.0)
+    up = s.uniform("referral", res, m.month, P_UP, ep.slot[at_primary]) < rate
+    up_res, up_slot = res[up], ep.slot[at_primary][up] + 100
+    u = utilities(m, up_res, False, np.full(up_res.shape[0], SEVERITY["minor"]), np.ones(up_res.shape[0], bool), up_slot, P_TASTE * 30)
+    u[:, :SECONDARY] = -np.inf
+    up_alt = np.argmax(u, axis=1).astype(np.int8)
+    new = Episodes(
+        res=up_res,
+        kind=np.full(up_res.shape[0], REFERRED, np.int8),
+        slot=up_slot,
+        alt=up_alt,
+        referred=np.ones(up_res.shape[0], bool),
+    )
+
+    upper_adm = (ep.kind == SERIOUS) & (ep.alt >= SECONDARY)
+    dres = ep.res[upper_adm]
+    down = s.uniform("referral", dres, m.month, P_DOWN) < down_rate(p)
+    rehab = Episodes(
+        res=dres[down],
+        kind=np.full(int(down.sum()), REHAB, np.int8),
+        slot=np.full(int(down.sum()), 40),
+        alt=np.full(int(down.sum()), PRIMARY, np.int8),
+        referred=np.zeros(int(down.sum()), bool),
+    )
+    m.ep = ep.append(new).append(rehab)

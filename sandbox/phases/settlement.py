@@ -1,0 +1,134 @@
+"""Phase 6, settlement: money moves between payers and providers.
+
+Monthly: premiums reach the fund; signing fees are paid to teams by their payers; hospitals update
+their utilisation (next month's waits). At the end of each contract year (month 12, 24, ...):
+team budgets settle (surplus retained / overrun shared), alliance global budgets settle, teams earn
+bonuses, and teams adapt effort and referral toward what pays under the rules in force.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import PAYERS
+from .illness import ADMIT_AGE
+from .signing import fee_per_resident, payer_shares
+
+EFFORT_GRID = np.linspace(0.0, 1.0, 21)
+
+
+def settlement(m) -> None:
+    r, p, a = m.res, m.p, m.acc
+    # premiums
+    n_emp = float(r.employee.sum())
+    a["premiums"] = (n_emp * p["fund.premium.employee"] + (r.n - n_emp) * p["fund.premium.resident"]) / 12.0
+    # signing fees, monthly twelfths, split by payer
+    tier = r.tier
+    fee = np.where(r.signed, fee_per_resident(p, tier) / 12.0, 0.0)
+    shares = payer_shares(p)
+    a["fee_total"] = float(fee.sum())
+    for k, payer in enumerate(PAYERS):
+        a[f"fee_{payer}"] = float((fee * shares[tier, k]).sum())
+    team_fees = np.bincount(r.team, weights=fee, minlength=len(m.teams))
+    for tm in m.teams:
+        tm.fee_income += float(team_fees[tm.index])
+    # hospital congestion -> next month's expected waits
+    for h in m.hospitals:
+        h.utilisation = getattr(h, "month_visits", 0.0) / max(h.capacity, 1.0)
+    for key in ("fund_bonus", "fund_team_surplus", "fund_alliance_surplus"):
+        a[key] = 0.0
+    if m.month % 12 == 11:
+        _settle_year(m)
+    a["fund_spending"] = a["fund_claims"] + a["fee_fund"] + a["fund_bonus"] + a["fund_team_surplus"] + a["fund_alliance_surplus"]
+    m.fund.balance += a["premiums"] - a["fund_spending"]
+
+
+def _settle_year(m) -> None:
+    r, p, a, ty = m.res, m.p, m.acc, m.team_year
+    nt = len(m.teams)
+    teams = r.team
+    signed = r.signed
+    # --- team budgets: risk-adjusted yardstick by (tier, age band) cell ---
+    cell = r.tier.astype(np.int64) * 4 + r.age_band
+    cell_mean = np.bincount(cell, weights=m.yr["fund"], minlength=12) / np.maximum(np.bincount(cell, minlength=12), 1)
+    expected = cell_mean[cell]
+    budget = np.bincount(teams[signed], weights=expected[signed], minlength=nt) * (1 + p["budget.team_growth"])
+    surplus = budget - ty["fund_signed"]
+    n_signed = np.bincount(teams[signed], minlength=nt)
+    payout = np.zeros(nt)
+    if p["budget.team_enabled"]:
+        payout = np.where(surplus >= 0, surplus * p["budget.team_surplus_share"], surplus * p["budget.team_overrun_share"])
+        payout[n_signed == 0] = 0.0
+    a["fund_team_surplus"] = float(payout.sum())
+    # --- bonuses ---
+    chronic_signed = r.chronic & signed
+    n_cs = np.bincount(teams[chronic_signed], minlength=nt)
+    ctrl = np.bincount(teams[chronic_signed & r.controlled], minlength=nt) / np.maximum(n_cs, 1)
+    cost_ok = ty["fund_signed"] <= budget
+    bonus = np.zeros(nt)
+    fees = np.array([tm.fee_income for tm in m.teams])
+    ok = (ctrl >= p["bonus.control_threshold"]) & cost_ok & (n_cs > 0)
+    bonus += np.where(ok, p["bonus.control_rate"] * fees, 0.0)
+    upper_rate = ty["upper_adm_signed"] / np.maximum(n_signed, 1)
+    for tm in m.teams:
+        prev = tm.prev_upper_admissions_per_signed
+        i = tm.index
+        if prev is not None and prev > 0 and upper_rate[i] <= prev * (1 - p["bonus.admission_drop_threshold"]):
+            bonus[i] += p["bonus.admission_drop_rate"] * ty["fund_referred"][i]
+        tm.prev_upper_admissions_per_signed = float(upper_rate[i]) if n_signed[i] > 0 else None
+    a["fund_bonus"] = float(bonus.sum())
+    # --- alliance / hospital global budgets ---
+    a["fund_alliance_surplus"] = 0.0
+    scope = [h for h in m.hospitals if h.bound] if p["hospital.alliance"] else list(m.hospitals)
+    for h in m.hospitals:
+        h.settlement_income = 0.0
+    if p["hospital.payment_mode"] == "global_budget":
+        for h in scope:
+            if h.prev_fund_claims_year is not None:
+                b = h.prev_fund_claims_year * (1 + p["budget.global_growth"])
+                diff = b - h.fund_claims_year
+                share = p["budget.global_surplus_retained"] if diff >= 0 else p["budget.global_overrun_hospital"]
+                h.settlement_income = diff * share
+                a["fund_alliance_surplus"] += h.settlement_income
+    # --- team incomes for the year, then adaptation ---
+    for tm in m.teams:
+        i = tm.index
+        tm.service_income = float(ty["service"][i])
+        tm.bonus_income = float(bonus[i])
+        tm.surplus_income = float(payout[i])
+    m.year_team_income = [tm.fee_income + tm.service_income + tm.bonus_income + tm.surplus_income for tm in m.teams]
+    _adapt(m, surplus, fees, n_cs, cell_mean)
+    # --- year-end bookkeeping ---
+    m.close_year()
+
+
+def _adapt(m, surplus: np.ndarray, fees: np.ndarray, n_cs: np.ndarray, cell_mean: np.ndarray) -> None:
+    """Each team moves its effort and upward-referral rate part of the way toward what pays."""
+    r, p = m.res, m.p
+    c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
+    cost = p["team.effort_cost"]
+    intrinsic = 2 * cost * p["team.initial_effort"]  # with no money at stake teams keep their initial effort
+    adm_cost = m.year_fund_per_admission
+    saving_per_controlled = (
+        (p["behaviour.uncontrolled_admission_multiplier"] - 1) * p["behaviour.admission_rate"] * 1.2 * ADMIT_AGE[3] * adm_cost
+    )
+    need = 1 if p["referral.long_prescriptions"] else 2
+    chronic_signed = r.chronic & r.signed
+    reg = np.bincount(r.team[chronic_signed & (r.followups >= need)], minlength=len(m.teams)) / np.maximum(n_cs, 1)
+    speed = p["team.adaptation"]
+    for tm in m.teams:
+        i = tm.index
+        if n_cs[i] == 0:
+            continue
+        ctrl = c0 + (c1 - c0) * EFFORT_GRID * reg[i]
+        value = (intrinsic * EFFORT_GRID - cost * EFFORT_GRID**2) * n_cs[i]
+        if p["budget.team_enabled"]:
+            share = p["budget.team_surplus_share"] if surplus[i] >= 0 else p["budget.team_overrun_share"]
+            value += share * ctrl * saving_per_controlled * n_cs[i]
+        value += np.where(ctrl >= p["bonus.control_threshold"], p["bonus.control_rate"] * fees[i], 0.0)
+        best = float(EFFORT_GRID[int(np.argmax(value))])
+        tm.effort += speed * (best - tm.effort)
+        target = p["referral.team_up_rate"]
+        if p["budget.team_enabled"]:
+            target *= 1 - 0.6 * p["budget.team_surplus_share"]
+        tm.up_rate += speed * (target - tm.up_rate)

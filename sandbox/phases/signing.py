@@ -1,0 +1,86 @@
+"""Phase 2, signing: once a year (first month of each contract year) contracts lapse or renew and
+unsigned residents decide whether to sign, up to each team's household cap.
+
+Yearly signing probability of an unsigned resident::
+
+    A = w_benefit * benefit_yuan - w_fee * own_fee
+    P = floor * exp(min(A, 0)) + (1 - floor) * awareness * boost * (1 - exp(-max(A, 0)))
+
+so a contract with no benefit and no fee leaves signing at its floor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import PAYERS, TIERS
+from .common import P_ORDER, P_RENEW, P_SIGN
+
+
+def fee_per_resident(p: dict, tier: np.ndarray) -> np.ndarray:
+    """Yearly signing fee / capitation of each resident's tier."""
+    fees = np.array([p[f"signing.fee.{t}"] for t in TIERS])
+    if not p["signing.tiered"]:
+        fees[:] = fees[0]
+    return fees[tier]
+
+
+def payer_shares(p: dict, tiered: bool | None = None) -> np.ndarray:
+    """(3 tiers, 6 payers) shares of the fee."""
+    sh = np.array([[p[f"signing.payer.{t}.{q}"] for q in PAYERS] for t in TIERS])
+    if not p["signing.tiered"]:
+        sh[:] = sh[0]
+    return sh
+
+
+def benefit_value(m) -> np.ndarray:
+    """Expected yearly yuan value of the contract's benefits to each resident."""
+    r, p = m.res, m.p
+    prim_price = np.where(r.urban, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
+    visits = np.where(r.chronic, 10.0, 4.0)
+    value = p["reimbursement.signed_primary_bonus"] * prim_price * visits
+    ded = np.where(r.employee, p["deductible.outpatient.employee"], p["deductible.outpatient.resident"])
+    value += np.minimum(p["deductible.signed_relief"], np.minimum(ded, prim_price * visits))
+    upper = p["prices.outpatient.tertiary"] * np.where(r.chronic, 2.0, 0.7)
+    value += p["reimbursement.referral_bonus"] * upper
+    value += p["referral.priority_wait_cut"] * 60.0  # a halved wait valued at ~60 yuan a year (assumption)
+    return value
+
+
+def signing(m) -> None:
+    r, p = m.res, m.p
+    if m.month % 12 != 0:
+        return
+    if not p["signing.enabled"]:
+        r.signed[:] = False
+        return
+    s, ids, t = m.streams, m.ids, m.month
+    # renewals
+    renew_p = np.where(r.served, p["signing.renewal"], p["signing.unserved_renewal"])
+    lapse = r.signed & (s.uniform("signing", ids, t, P_RENEW) >= renew_p)
+    r.signed &= ~lapse
+    # new contracts
+    tier = r.tier
+    own_fee = fee_per_resident(p, tier) * payer_shares(p)[tier, 0]
+    a = p["behaviour.signing_benefit_weight"] * benefit_value(m) - p["behaviour.signing_fee_weight"] * own_fee
+    boost = np.where(r.priority, p["signing.priority_group_boost"], 1.0)
+    floor = p["signing.floor"]
+    prob = floor * np.exp(np.minimum(a, 0.0)) + (1 - floor) * p["signing.awareness"] * boost * (
+        1 - np.exp(-np.maximum(a, 0.0))
+    )
+    want = ~r.signed & ~lapse & (s.uniform("signing", ids, t, P_SIGN) < np.clip(prob, 0, 1))
+    # capacity: each team accepts candidates in random order up to its cap
+    cap = m.team_array("cap_residents")
+    signed_now = np.bincount(r.team[r.signed], minlength=cap.shape[0])
+    room = np.maximum(cap - signed_now, 0)
+    cand = ids[want]
+    if cand.size:
+        key = s.uniform("signing", cand, t, P_ORDER)
+        order = np.lexsort((key, r.team[cand]))
+        cand = cand[order]
+        teams = r.team[cand]
+        first = np.searchsorted(teams, teams, side="left")
+        rank = np.arange(cand.size) - first
+        accept = cand[rank < room[teams]]
+        r.signed[accept] = True
+    r.served[:] = False

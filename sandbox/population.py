@@ -1,0 +1,115 @@
+"""Residents as a struct of numpy arrays, synthesised from the scenario's district profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+AGE_BANDS = ("0-14", "15-44", "45-59", "60+")
+# Chronic prevalence by age band relative to the adult average (hypertension rises steeply with
+# age: roughly 10% at 18-44, 30% at 45-59, 55% at 60+ in national surveys; assumption on shape).
+HTN_AGE_SHAPE = np.array([0.0, 0.40, 1.25, 2.30])
+DM_AGE_SHAPE = np.array([0.0, 0.45, 1.30, 2.10])
+INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])  # price sensitivity divisor by income quintile
+
+
+@dataclass
+class Residents:
+    """One entry per resident in every column."""
+
+    age_band: np.ndarray  # int8, index into AGE_BANDS
+    urban: np.ndarray  # bool
+    employee: np.ndarray  # bool (employee scheme) else resident scheme
+    quintile: np.ndarray  # int8 0..4
+    hypertension: np.ndarray  # bool
+    diabetes: np.ndarray  # bool
+    disabled: np.ndarray  # bool
+    travel: np.ndarray  # float32 (n, 4): minutes to primary, secondary, tertiary, outside tertiary
+    team: np.ndarray  # int32 catchment team
+    # dynamic state
+    signed: np.ndarray  # bool
+    served: np.ndarray  # bool: used own team this contract year
+    controlled: np.ndarray  # bool
+    followups: np.ndarray  # int8: primary follow-ups in the last 3 months (chronic)
+    last_level: np.ndarray  # int8: 0 none, 1 primary, 2 secondary, 3 tertiary
+    deductible_paid: np.ndarray  # float64: outpatient deductible consumed this year
+
+    @property
+    def n(self) -> int:
+        return self.age_band.shape[0]
+
+    @property
+    def chronic(self) -> np.ndarray:
+        return self.hypertension | self.diabetes
+
+    @property
+    def tier(self) -> np.ndarray:
+        """0 healthy, 1 chronic, 2 disabled (capitation tiers of seed 001)."""
+        t = np.where(self.chronic, 1, 0).astype(np.int8)
+        t[self.disabled] = 2
+        return t
+
+    @property
+    def priority(self) -> np.ndarray:
+        """Priority groups for signing: elderly, chronic, disabled."""
+        return (self.age_band == 3) | self.chronic | self.disabled
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_teams_rural: int) -> Residents:
+    """Draw ``n`` residents from the district profile in ``p`` (resolved levers)."""
+    a0, a60 = p["population.age_0_14"], p["population.age_60_plus"]
+    mid = max(0.0, 1.0 - a0 - a60)
+    probs = np.array([a0, mid * 0.6, mid * 0.4, a60])
+    probs = probs / probs.sum()
+    age_band = rng.choice(4, size=n, p=probs).astype(np.int8)
+    urban = rng.random(n) < p["population.urban_share"]
+    employee = (rng.random(n) < p["population.employee_share"]) & (age_band > 0)
+    # Employee-scheme members are over-represented in upper quintiles (assumption).
+    q_shift = np.where(employee, 1.0, 0.0) + np.where(urban, 0.5, -0.5)
+    quintile = np.clip(np.floor(rng.random(n) * 5 + q_shift * rng.random(n)), 0, 4).astype(np.int8)
+    htn_p = np.clip(p["population.hypertension_adult"] * HTN_AGE_SHAPE[age_band], 0, 0.95)
+    dm_p = np.clip(p["population.diabetes_adult"] * DM_AGE_SHAPE[age_band], 0, 0.95)
+    hypertension = rng.random(n) < htn_p
+    diabetes = rng.random(n) < dm_p
+    disabled = (age_band == 3) & (rng.random(n) < p["population.disabled_elderly"])
+    rural_mult = np.where(urban, 1.0, 1.5).astype(np.float32)
+    base = np.array(
+        [
+            p["population.travel_primary_min"],
+            p["population.travel_secondary_min"],
+            p["population.travel_tertiary_min"],
+            p["population.travel_tertiary_min"] * 1.5,
+        ],
+        dtype=np.float32,
+    )
+    spread = rng.lognormal(0.0, 0.35, size=(n, 4)).astype(np.float32)
+    travel = base[None, :] * spread * rural_mult[:, None]
+    travel[:, 2:] *= np.where(urban, 1.0, 4.0 / 3.0).astype(np.float32)[:, None]
+    team = np.where(
+        urban,
+        rng.integers(0, max(n_teams_urban, 1), size=n),
+        n_teams_urban + rng.integers(0, max(n_teams_rural, 1), size=n),
+    ).astype(np.int32)
+    chronic = hypertension | diabetes
+    controlled = chronic & (rng.random(n) < p["behaviour.control_without_followup"])
+    return Residents(
+        age_band=age_band,
+        urban=urban,
+        employee=employee,
+        quintile=quintile,
+        hypertension=hypertension,
+        diabetes=diabetes,
+        disabled=disabled,
+        travel=travel,
+        team=team,
+        signed=np.zeros(n, dtype=bool),
+        served=np.zeros(n, dtype=bool),
+        controlled=controlled,
+        followups=np.zeros(n, dtype=np.int8),
+        last_level=np.zeros(n, dtype=np.int8),
+        deductible_paid=np.zeros(n, dtype=np.float64),
+    )
