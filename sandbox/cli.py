@@ -164,6 +164,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _residents(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 100:
+        raise argparse.ArgumentTypeError(f"must be at least 100 (the model needs enough residents for two teams), got {v}")
+    return v
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sandbox", description="基层医改政策沙盘 — primary-care reform policy sandbox")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -174,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("run", help="run a scenario and print a yearly summary")
     r.add_argument("scenario", help="a scenario file or a preset name")
-    r.add_argument("--residents", type=_positive_int, default=100_000)
+    r.add_argument("--residents", type=_residents, default=100_000, help="number of synthetic residents (at least 100)")
     r.add_argument("--years", type=_positive_int, default=3)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--out", help="folder for results (timeseries, yearly, groups, teams, run.json)")

@@ -104,6 +104,9 @@ class Scenario:
             raw_phases = []
         for i, ph in enumerate(raw_phases):
             key = f"phase[{i}]"
+            if not isinstance(ph, dict):
+                problems.append(Problem(key, ph, "must be a table: [[phase]] with month = N and a [phase.set] table"))
+                continue
             month = ph.get("month")
             if not isinstance(month, int) or isinstance(month, bool) or not 0 <= month <= 1200:
                 problems.append(Problem(f"{key}.month", month, "must be a whole number of months from 0 to 1200"))
@@ -111,7 +114,11 @@ class Scenario:
             extra = set(ph) - {"month", "set"}
             if extra:
                 problems.append(Problem(f"{key}.{sorted(extra)[0]}", ph[sorted(extra)[0]], "unknown key; a phase has only 'month' and 'set'"))
-            sets = _flatten(ph.get("set", {})) if isinstance(ph.get("set", {}), dict) else {}
+            raw_set = ph.get("set", {})
+            if not isinstance(raw_set, dict):
+                problems.append(Problem(f"{key}.set", raw_set, "must be a table of lever overrides: [phase.set] with key = value lines"))
+                raw_set = {}
+            sets = _flatten(raw_set)
             for k, v in sets.items():
                 problems.extend(replace(pr, key=f"{key}.set.{pr.key}") for pr in check_override(k, v))
             phases.append(Phase(month, sets))
@@ -127,6 +134,8 @@ class Scenario:
         All overrides are validated before any is applied; the original is unchanged."""
         flat = _flatten(overrides)
         problems = [p for k, v in flat.items() for p in check_override(k, v)]
+        if month is not None and (not isinstance(month, int) or isinstance(month, bool) or not 0 <= month <= 1200):
+            problems.append(Problem("month", month, "must be a whole number of months from 0 to 1200"))
         if problems:
             raise ScenarioError(problems)
         if month is None or month == 0:

@@ -39,7 +39,7 @@ from .common import (
     rates,
 )
 
-SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 3.0}
+SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 1.5}
 
 
 def waits(m, referred: np.ndarray) -> np.ndarray:
@@ -58,7 +58,7 @@ def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referre
     if inpatient:
         price = inpatient_prices(p, urban)
         oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
-        cost_term = p["behaviour.beta_oop"] * oop / 1000.0
+        cost_term = p["behaviour.beta_oop_inpatient"] * oop / 1000.0
     else:
         price = outpatient_prices(p, urban)
         left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
