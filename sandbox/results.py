@@ -125,6 +125,7 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
         "scheme": np.where(r.employee, "employee", "resident"),
         "income_quintile": np.char.add("Q", (r.quintile + 1).astype(str)),
         "contract": np.where(r.signed, "signed", "unsigned"),
+        "contract_chronic": np.where(r.chronic, np.where(r.signed, "signed chronic", "unsigned chronic"), "no chronic"),
     }
     rows = []
     for dim, labels in dims.items():

@@ -82,6 +82,17 @@ def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referre
     return u
 
 
+def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:
+    """Disutility of the primary visit that must precede a referral (its out-of-pocket cost and trip)."""
+    r, p = m.res, m.p
+    signed, employee = r.signed[res], r.employee[res]
+    price = outpatient_prices(p, r.urban[res])[:, PRIMARY]
+    left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
+    rate = rates(p, False, signed, employee, np.zeros(res.shape[0], bool))[:, PRIMARY]
+    oop = oop_of(price, left, rate)
+    return p["behaviour.beta_oop"] * oop / 100.0 / INCOME_FACTOR[r.quintile[res]] + p["behaviour.beta_travel"] * r.travel[res, 0]
+
+
 def care_seeking(m) -> None:
     ep, p = m.ep, m.p
     alt = np.zeros(ep.n, dtype=np.int8)
@@ -94,7 +105,19 @@ def care_seeking(m) -> None:
     u[:, NONE] = p["behaviour.no_care_minor"] - np.where(ep.kind[out] == CHRONIC, 1.0, 0.0) + (
         u[:, NONE]  # the Gumbel shock for "none" (systematic part of none is 0 above)
     )
-    alt[out] = np.argmax(u, axis=1)
+    gated = np.zeros(res_o.shape[0], bool)
+    if p["referral.binding"] == "hard":
+        # 1+1+1: a signed resident reaches a hospital outside the set only through the family doctor,
+        # so the outside alternative is a referred visit plus the cost and trip of a primary visit first.
+        gated = m.res.signed[res_o]
+        rows = np.flatnonzero(gated)
+        sev_g = sev[rows]
+        u_ref = utilities(m, res_o[rows], False, sev_g, np.ones(rows.shape[0], bool), ep.slot[out][rows], P_TASTE * 10)
+        gate = gatekeeping_cost(m, res_o[rows])
+        u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gate
+    choice = np.argmax(u, axis=1).astype(np.int8)
+    alt[out] = choice
+    referred[out] = gated & (choice == OUTSIDE)
 
     adm = ~out
     res_a = ep.res[adm]

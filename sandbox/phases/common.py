@@ -72,14 +72,9 @@ def inpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
 
 def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
     """(n, 5) percentage points removed for signed residents going up without referral."""
-    n = signed.shape[0]
-    pen = np.zeros((n, N_ALTS))
-    unref_signed = signed & ~referred
-    if p["referral.binding"] == "hard":
-        pen[:, OUTSIDE] = p["reimbursement.bypass_penalty"] + p["referral.hard_out_of_network_cut"]
-    else:
-        pen[:, SECONDARY:] = p["reimbursement.bypass_penalty"]
-    return pen * unref_signed[:, None]
+    pen = np.zeros((signed.shape[0], N_ALTS))
+    pen[:, SECONDARY:] = p["reimbursement.bypass_penalty"]
+    return pen * (signed & ~referred)[:, None]
 
 
 def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:

@@ -74,3 +74,6 @@ def illness(m) -> None:
     )
     slot = np.concatenate([minor_slot, np.full(int(fu.sum()), 20), np.full(int(serious.sum()), 30)])
     m.ep = Episodes(res=res, kind=kind, slot=slot)
+    m.acc["episodes_minor"] = float(minor_res.shape[0])
+    m.acc["episodes_serious"] = float(serious.sum())
+    m.acc["illness_fingerprint"] = float((minor_res * 2654435761 % 1000003).sum() % 1000003)

@@ -15,7 +15,6 @@ from .common import (
     LEVEL_OF_ALT,
     OUTSIDE,
     PRIMARY,
-    REFERRED,
     REHAB,
     SERIOUS,
     inpatient_deductibles,
@@ -110,7 +109,7 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     a["rehab_episodes"] = float(rehab.sum())
     a["cost_rehab"] = float(price[rehab].sum())
     a["fund_rehab"] = float(fund[rehab].sum())
-    up_visit = ep.kind == REFERRED
+    up_visit = op & ep.referred
     up_adm = adm & ep.referred
     a["referrals_up"] = float(up_visit.sum() + up_adm.sum())
     a["referrals_up_signed"] = float((up_visit & signed).sum() + (up_adm & signed).sum())

@@ -4,6 +4,8 @@ patients down to primary rehabilitation.
 * Upward: a primary visit is referred with the team's referral rate (signed residents) or the base
   rate (unsigned), doubled for chronic follow-ups. The referred patient makes one upper-level visit,
   choosing among the upper alternatives with referral settlement and priority slots applied.
+* Under hard binding (1+1+1) a signed resident who chose an outside hospital was routed through the
+  family doctor in care-seeking; the primary visit that preceded the referral is added here.
 * Downward: an admission at a secondary or tertiary hospital is referred down with the base rate,
   times the DRG / global-budget multiplier and the alliance multiplier; it adds a rehabilitation
   episode at primary level paid at ``down_payment_premium``.
@@ -47,6 +49,16 @@ def referral(m) -> None:
         referred=np.ones(up_res.shape[0], bool),
     )
 
+    # under hard binding, outside-hospital visits routed through the family doctor need that primary visit
+    gate = ep.referred & (ep.kind != SERIOUS) & (ep.kind != REFERRED)
+    gate_visits = Episodes(
+        res=ep.res[gate],
+        kind=ep.kind[gate],
+        slot=ep.slot[gate] + 200,
+        alt=np.full(int(gate.sum()), PRIMARY, np.int8),
+        referred=np.zeros(int(gate.sum()), bool),
+    )
+
     upper_adm = (ep.kind == SERIOUS) & (ep.alt >= SECONDARY)
     dres = ep.res[upper_adm]
     down = s.uniform("referral", dres, m.month, P_DOWN) < down_rate(p)
@@ -57,4 +69,4 @@ def referral(m) -> None:
         alt=np.full(int(down.sum()), PRIMARY, np.int8),
         referred=np.zeros(int(down.sum()), bool),
     )
-    m.ep = ep.append(new).append(rehab)
+    m.ep = ep.append(new).append(gate_visits).append(rehab)

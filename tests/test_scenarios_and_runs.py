@@ -1,0 +1,118 @@
+"""Scenarios load, round-trip, phase in, never mutate their baseline; runs can be repeated exactly."""
+
+import gc
+import json
+import subprocess
+import sys
+import weakref
+from pathlib import Path
+
+import mesa
+import pandas as pd
+
+from sandbox import Scenario, list_presets, simulate
+from sandbox.model import SandboxModel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_preset_names_itself_in_chinese_and_english_and_cites_a_seed_or_defaults():
+    presets = dict(list_presets())
+    assert {"baseline", "hangzhou_2016", "beijing_xicheng", "shanghai_1plus1plus1", "hebei_county_alliance",
+            "zhenjiang_medical_group", "value_based_capitation"} <= set(presets)
+    for name, sc in presets.items():
+        for key in ("name_en", "name_zh", "description_en", "description_zh", "source"):
+            assert sc.meta.get(key), f"{name} lacks meta.{key}"
+        assert "seed" in sc.meta["source"] or "DEFAULTS" in sc.meta["source"]
+
+
+def test_to_toml_writes_a_file_that_load_reads_back_to_the_same_levers(tmp_path):
+    sc = Scenario.preset("hangzhou_2016").with_overrides({"reimbursement.signed_primary_bonus": 0.15})
+    sc = sc.with_overrides({"signing.fee.healthy": 200.0}, month=12)
+    for full in (True, False):
+        f = tmp_path / f"s{full}.toml"
+        f.write_text(sc.to_toml(full=full), encoding="utf-8")
+        back = Scenario.load(f)
+        assert back.params_at(0) == sc.params_at(0)
+        assert back.params_at(12) == sc.params_at(12)
+        assert back.meta == sc.meta
+
+
+def test_a_reform_never_mutates_its_baseline():
+    base = Scenario.preset("baseline")
+    before = base.to_dict()
+    reform = base.with_overrides({"reimbursement.outpatient.primary": 0.9})
+    assert base.to_dict() == before
+    assert reform.to_dict()["reimbursement.outpatient.primary"] == 0.9
+
+
+def test_a_phased_lever_takes_effect_only_from_its_month():
+    sc = Scenario.preset("baseline").with_overrides({"signing.enabled": True, "signing.floor": 0.2}, month=12)
+    res = simulate(sc, residents=5_000, years=2, seed=3)
+    ts = res.timeseries
+    assert (ts[ts.month < 12].signed == 0).all()
+    assert (ts[ts.month >= 12].signed > 0).all()
+
+
+def test_results_by_group_cover_every_population_dimension():
+    res = simulate(Scenario.preset("hangzhou_2016"), residents=5_000, years=1, seed=3)
+    g = res.by_group()
+    assert set(g.dimension) >= {"area", "age_band", "chronic", "scheme", "income_quintile", "contract"}
+    area = g[g.dimension == "area"]
+    assert area.residents.sum() == 5_000
+    assert set(area.group) == {"urban", "rural"}
+
+
+def test_simulate_releases_the_model_so_repeated_runs_do_not_accumulate():
+    before = len(mesa.Agent._ids)
+    for seed in range(3):
+        simulate(Scenario.preset("baseline"), residents=1_000, years=1, seed=seed)
+    gc.collect()
+    assert len(mesa.Agent._ids) == before
+
+
+def test_a_released_model_is_garbage_collected():
+    m = SandboxModel(Scenario.preset("baseline"), residents=1_000, years=1, seed=1)
+    m.step()
+    ref = weakref.ref(m)
+    m.release()
+    del m
+    gc.collect()
+    assert ref() is None
+
+
+def test_mesa_batch_run_can_drive_the_model():
+    rows = mesa.batch_run(
+        SandboxModel,
+        parameters={"scenario": "baseline", "residents": 2_000, "years": 1, "seed": [1, 2]},
+        max_steps=12,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    assert len(rows) == 2
+    assert all(0.3 < r["primary_care_share"] < 0.8 for r in rows)
+
+
+def test_the_cli_run_writes_results_and_a_run_record_that_repeats_the_run_exactly(tmp_path):
+    out = tmp_path / "hz"
+    cmd = [sys.executable, "-m", "sandbox.cli", "run", str(ROOT / "scenarios" / "hangzhou_2016.toml"),
+           "--residents", "3000", "--years", "1", "--seed", "7", "--out", str(out), "--format", "parquet", "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Primary-care share" in proc.stdout
+    for name in ("timeseries", "yearly", "groups", "teams"):
+        assert (out / f"{name}.parquet").exists()
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["seed"] == 7 and record["residents"] == 3000 and record["package_version"]
+    assert "git_commit" in record
+    again = simulate(Scenario.from_dict(record["resolved_parameters"]), residents=3000, years=1, seed=7)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "timeseries.parquet"), again.timeseries, check_dtype=False
+    )
+
+
+def test_the_cli_lists_every_preset_with_chinese_and_english_names():
+    proc = subprocess.run([sys.executable, "-m", "sandbox.cli", "scenarios"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "hangzhou_2016" in proc.stdout and "杭州" in proc.stdout and "Shanghai" in proc.stdout
