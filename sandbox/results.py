@@ -118,35 +118,49 @@ def headline_from_rows(ts: pd.DataFrame, n: int, team_income_mean: float) -> dic
 def group_table(m, year: int) -> list[dict[str, Any]]:
     """Outcomes by population group for the year just ended (called by the model at year end)."""
     r, y = m.res, m.yr
+    chronic = r.chronic
     dims = {
-        "area": np.where(r.urban, "urban", "rural"),
-        "age_band": np.asarray(AGE_BANDS)[r.age_band],
-        "chronic": np.where(r.chronic, "chronic", "no chronic"),
-        "scheme": np.where(r.employee, "employee", "resident"),
-        "income_quintile": np.char.add("Q", (r.quintile + 1).astype(str)),
-        "contract": np.where(r.signed, "signed", "unsigned"),
-        "contract_chronic": np.where(r.chronic, np.where(r.signed, "signed chronic", "unsigned chronic"), "no chronic"),
+        # dimension: (integer code per resident, group labels)
+        "area": (r.urban.astype(np.int64), ("rural", "urban")),
+        "age_band": (r.age_band.astype(np.int64), AGE_BANDS),
+        "chronic": (chronic.astype(np.int64), ("no chronic", "chronic")),
+        "scheme": (r.employee.astype(np.int64), ("resident", "employee")),
+        "income_quintile": (r.quintile.astype(np.int64), ("Q1", "Q2", "Q3", "Q4", "Q5")),
+        "contract": (r.signed.astype(np.int64), ("unsigned", "signed")),
+        "contract_chronic": (
+            np.where(chronic, 1 + r.signed, 0).astype(np.int64),
+            ("no chronic", "unsigned chronic", "signed chronic"),
+        ),
     }
+    controlled = (chronic & r.controlled).astype(np.float64)
     rows = []
-    for dim, labels in dims.items():
-        for g in np.unique(labels):
-            mask = labels == g
-            n = int(mask.sum())
-            chronic = mask & r.chronic
+    for dim, (code, labels) in dims.items():
+        k = len(labels)
+
+        def total(w, code=code, k=k):
+            return np.bincount(code, weights=w, minlength=k)
+
+        n = np.bincount(code, minlength=k)
+        visits, vp = total(y["visits"]), total(y["visits_primary"])
+        adm, oop, fund, cost = total(y["admissions"]), total(y["oop"]), total(y["fund"]), total(y["cost"])
+        signed, n_chronic, n_ctrl = total(r.signed.astype(np.float64)), total(chronic.astype(np.float64)), total(controlled)
+        for g in range(k):
+            if n[g] == 0:
+                continue
             rows.append(
                 {
                     "year": year,
                     "dimension": dim,
-                    "group": str(g),
-                    "residents": n,
-                    "visits_per_capita": float(y["visits"][mask].sum()) / n,
-                    "primary_care_share": _share(y["visits_primary"][mask].sum(), y["visits"][mask].sum()),
-                    "admissions_per_1000": float(y["admissions"][mask].sum()) / n * 1000,
-                    "oop_per_capita": float(y["oop"][mask].sum()) / n,
-                    "fund_spending_per_capita": float(y["fund"][mask].sum()) / n,
-                    "total_cost_per_capita": float(y["cost"][mask].sum()) / n,
-                    "signing_rate": float(r.signed[mask].mean()),
-                    "chronic_control_rate": _share((chronic & r.controlled).sum(), chronic.sum()),
+                    "group": labels[g],
+                    "residents": int(n[g]),
+                    "visits_per_capita": visits[g] / n[g],
+                    "primary_care_share": _share(vp[g], visits[g]),
+                    "admissions_per_1000": adm[g] / n[g] * 1000,
+                    "oop_per_capita": oop[g] / n[g],
+                    "fund_spending_per_capita": fund[g] / n[g],
+                    "total_cost_per_capita": cost[g] / n[g],
+                    "signing_rate": signed[g] / n[g],
+                    "chronic_control_rate": _share(n_ctrl[g], n_chronic[g]),
                 }
             )
     return rows

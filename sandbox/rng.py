@@ -53,7 +53,7 @@ class Streams:
             x += np.uint64(purpose + 1) * _K_PURPOSE
             x += np.asarray(slot, dtype=np.uint64) * _K_SLOT
             x ^= self._keys[name]
-            x = _mix(_mix(x))
+            x = _mix(x)
         return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
     def gumbel(self, name: str, ids: np.ndarray, month: int, purpose: int, slot: np.ndarray | int = 0) -> np.ndarray:

@@ -6,7 +6,10 @@ tertiary hospital (available when the resident prefers a famous hospital, share 
 
     U_j = - beta_oop * OOP_j / (100 * income_factor) - beta_travel * travel_j
           + quality_j * severity - beta_wait * wait_j
-          + trust * effort * [j = primary, signed] + habit * [level_j = last level] + Gumbel
+          + trust * effort * [j = primary, signed] + habit * [level_j = last level]
+
+and the choice is drawn from the logit probabilities exp(U_j) / sum_k exp(U_k) by inverse CDF with
+one uniform per resident-month-episode from the ``choice`` stream (common random numbers).
 
 Admissions choose among the four providers the same way, with out-of-pocket cost per 1,000 yuan.
 Signed residents' admissions pass through their family doctor (and so count as referred) with a
@@ -20,7 +23,6 @@ import numpy as np
 from ..population import INCOME_FACTOR
 from .common import (
     CHRONIC,
-    LEVEL_OF_ALT,
     N_ALTS,
     NONE,
     OUTSIDE,
@@ -43,12 +45,18 @@ SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 1.5}
 
 
 def waits(m, referred: np.ndarray) -> np.ndarray:
-    """(n, 5) expected wait in days from last month's congestion, shortened for referred patients."""
-    w = np.zeros((referred.shape[0], N_ALTS))
+    """Expected wait in days from last month's congestion: a (5,) vector, or (n, 5) when some
+    patients are referred (their wait is shortened by the priority-slot cut)."""
+    w = np.zeros(N_ALTS)
     base = m.p["capacity.base_wait_days"]
     for h in m.hospitals:
-        w[:, h.alt] = h.wait_days(base)
-    return w * np.where(referred, 1.0 - m.p["referral.priority_wait_cut"], 1.0)[:, None]
+        w[h.alt] = h.wait_days(base)
+    if not referred.any():
+        return w
+    return w[None, :] * np.where(referred, 1.0 - m.p["referral.priority_wait_cut"], 1.0)[:, None]
+
+
+ALT_OF_LEVEL = np.array([0, PRIMARY, SECONDARY, TERTIARY], dtype=np.int64)
 
 
 def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referred: np.ndarray, slot, purpose_base: int):
@@ -58,15 +66,15 @@ def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referre
     if inpatient:
         price = inpatient_prices(p, urban)
         oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
-        cost_term = p["behaviour.beta_oop_inpatient"] * oop / 1000.0
+        scale = p["behaviour.beta_oop_inpatient"] / 1000.0
     else:
         price = outpatient_prices(p, urban)
         left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
         oop = oop_of(price, left[:, None], rates(p, False, signed, employee, referred))
-        cost_term = p["behaviour.beta_oop"] * oop / 100.0
-    u = -cost_term / INCOME_FACTOR[r.quintile[res]][:, None]
-    travel = r.travel[res]
-    u[:, PRIMARY:] -= p["behaviour.beta_travel"] * travel
+        scale = p["behaviour.beta_oop"] / 100.0
+    u = oop
+    u *= (-scale / INCOME_FACTOR[r.quintile[res]])[:, None]
+    u[:, PRIMARY:] -= p["behaviour.beta_travel"] * r.travel[res]
     q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
     q[OUTSIDE] = q[TERTIARY] + 0.3
     u += q[None, :] * severity[:, None]
@@ -74,12 +82,23 @@ def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referre
     effort = m.team_array("effort")[r.team[res]]
     u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
     last = r.last_level[res]
-    u += p["behaviour.habit"] * (LEVEL_OF_ALT[None, :] == last[:, None]) * (last[:, None] > 0)
+    rows = np.flatnonzero(last > 0)
+    u[rows, ALT_OF_LEVEL[last[rows]]] += p["behaviour.habit"]
+    rows = rows[last[rows] == 3]
+    u[rows, OUTSIDE] += p["behaviour.habit"]
     avail = m.streams.uniform("choice", res, m.month, P_OUTSIDE_AVAIL, slot) < p["behaviour.famous_share"]
-    u[:, OUTSIDE] = np.where(avail, u[:, OUTSIDE], -np.inf)
-    for j in range(N_ALTS):
-        u[:, j] += m.streams.gumbel("choice", res, m.month, purpose_base + j, slot)
+    u[~avail, OUTSIDE] = -np.inf
     return u
+
+
+def choose(m, u: np.ndarray, res: np.ndarray, slot, purpose: int) -> np.ndarray:
+    """Sample the logit choice by inverse CDF from one uniform per episode (common random numbers:
+    the same resident-month-episode uses the same uniform under every policy)."""
+    u = u - u.max(axis=1, keepdims=True)
+    np.exp(u, out=u)
+    np.cumsum(u, axis=1, out=u)
+    draw = m.streams.uniform("choice", res, m.month, purpose, slot) * u[:, -1]
+    return (u < draw[:, None]).sum(axis=1).astype(np.int8)
 
 
 def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:
@@ -101,10 +120,8 @@ def care_seeking(m) -> None:
     out = ep.kind != SERIOUS
     res_o = ep.res[out]
     sev = np.where(ep.kind[out] == CHRONIC, SEVERITY["chronic"], SEVERITY["minor"])
-    u = utilities(m, res_o, False, sev, np.zeros(res_o.shape[0], bool), ep.slot[out], P_TASTE * 10)
-    u[:, NONE] = p["behaviour.no_care_minor"] - np.where(ep.kind[out] == CHRONIC, 1.0, 0.0) + (
-        u[:, NONE]  # the Gumbel shock for "none" (systematic part of none is 0 above)
-    )
+    u = utilities(m, res_o, False, sev, np.zeros(res_o.shape[0], bool), ep.slot[out], P_TASTE)
+    u[:, NONE] = p["behaviour.no_care_minor"] - np.where(ep.kind[out] == CHRONIC, 1.0, 0.0)
     gated = np.zeros(res_o.shape[0], bool)
     if p["referral.binding"] == "hard":
         # 1+1+1: a signed resident reaches a hospital outside the set only through the family doctor,
@@ -112,10 +129,10 @@ def care_seeking(m) -> None:
         gated = m.res.signed[res_o]
         rows = np.flatnonzero(gated)
         sev_g = sev[rows]
-        u_ref = utilities(m, res_o[rows], False, sev_g, np.ones(rows.shape[0], bool), ep.slot[out][rows], P_TASTE * 10)
+        u_ref = utilities(m, res_o[rows], False, sev_g, np.ones(rows.shape[0], bool), ep.slot[out][rows], P_TASTE)
         gate = gatekeeping_cost(m, res_o[rows])
         u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gate
-    choice = np.argmax(u, axis=1).astype(np.int8)
+    choice = choose(m, u, res_o, ep.slot[out], P_TASTE)
     alt[out] = choice
     referred[out] = gated & (choice == OUTSIDE)
 
@@ -124,9 +141,9 @@ def care_seeking(m) -> None:
     r = m.res
     effort = m.team_array("effort")[r.team[res_a]]
     via_fd = r.signed[res_a] & (m.streams.uniform("referral", res_a, m.month, P_VIA_FD) < effort)
-    u = utilities(m, res_a, True, np.full(res_a.shape[0], SEVERITY["serious"]), via_fd, ep.slot[adm], P_TASTE * 20)
+    u = utilities(m, res_a, True, np.full(res_a.shape[0], SEVERITY["serious"]), via_fd, ep.slot[adm], P_TASTE)
     u[:, NONE] = -np.inf
-    choice = np.argmax(u, axis=1).astype(np.int8)
+    choice = choose(m, u, res_a, ep.slot[adm], P_TASTE)
     alt[adm] = choice
     referred[adm] = via_fd & (choice >= SECONDARY)
     ep.alt, ep.referred = alt, referred

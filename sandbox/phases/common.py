@@ -78,23 +78,34 @@ def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
 
 
 def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
-    """(n, 5) share of the bill above the deductible paid by the fund at each alternative."""
-    n = signed.shape[0]
-    r = np.zeros((n, N_ALTS))
-    for alt, lv in ((PRIMARY, "primary"), (SECONDARY, "secondary"), (TERTIARY, "tertiary"), (OUTSIDE, "tertiary")):
-        if inpatient:
-            r[:, alt] = np.where(
-                employee, p[f"reimbursement.inpatient.employee.{lv}"], p[f"reimbursement.inpatient.resident.{lv}"]
-            )
-        else:
-            r[:, alt] = p[f"reimbursement.outpatient.{lv}"]
-    r[:, PRIMARY] += signed * p["reimbursement.signed_primary_bonus"]
-    r[:, SECONDARY:] += (referred * p["reimbursement.referral_bonus"])[:, None]
+    """(n, 5) share of the bill above the deductible paid by the fund at each alternative.
+
+    Base rate by level (and scheme for admissions); + signed bonus at primary; + referral bonus at
+    upper levels when referred; referred resident-scheme patients settled at least at the primary
+    rate if that lever is on; - bypass penalty for signed residents going up unreferred."""
+    levels = ("primary", "secondary", "tertiary", "tertiary")
+    if inpatient:
+        table = np.array([[0.0] + [p[f"reimbursement.inpatient.{sch}.{lv}"] for lv in levels] for sch in ("resident", "employee")])
+        r = table[employee.astype(np.int8)]
+    else:
+        r = np.tile(np.array([0.0] + [p[f"reimbursement.outpatient.{lv}"] for lv in levels]), (signed.shape[0], 1))
+    bonus = p["reimbursement.signed_primary_bonus"]
+    if bonus:
+        r[:, PRIMARY] += signed * bonus
+    if p["reimbursement.referral_bonus"]:
+        r[:, SECONDARY:] += (referred * p["reimbursement.referral_bonus"])[:, None]
     if p["reimbursement.referral_settled_at_primary_rate"]:
         at_primary = np.where(referred & ~employee, r[:, PRIMARY], 0.0)
         r[:, SECONDARY:] = np.maximum(r[:, SECONDARY:], at_primary[:, None])
-    r -= _penalty(p, signed, referred)
-    return np.clip(r, 0.0, 1.0)
+    if p["reimbursement.bypass_penalty"]:
+        r -= _penalty(p, signed, referred)
+    return np.clip(r, 0.0, 1.0, out=r)
+
+
+def rate_at(p: dict, inpatient: bool, alt: np.ndarray | int, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """:func:`rates` at one chosen alternative per episode."""
+    alt = np.broadcast_to(np.asarray(alt, dtype=np.int64), signed.shape)
+    return np.take_along_axis(rates(p, inpatient, signed, employee, referred), alt[:, None], axis=1)[:, 0]
 
 
 def inpatient_deductibles(p: dict, referred: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from .common import CHRONIC, MINOR, P_CHRONIC, P_CONTROL, P_MINOR, P_REASSESS, P
 # Age-band multipliers (0-14, 15-44, 45-59, 60+): assumption shaped on NHSS utilisation by age.
 MINOR_AGE = np.array([1.3, 0.85, 1.1, 1.6])
 ADMIT_AGE = np.array([0.6, 0.75, 1.2, 2.3])
-MAX_MINOR = 6
+MAX_MINOR = 5  # P(more than 5 minor episodes in a month) < 1e-4 at the highest default rate
 
 
 def update_control(m) -> None:
@@ -27,9 +27,11 @@ def update_control(m) -> None:
     effort = np.where(r.signed, m.team_array("effort")[r.team], p["team.initial_effort"])
     c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
     p_ctrl = np.where(regular, c0 + (c1 - c0) * effort, c0)
-    reassess = chronic & (m.streams.uniform("health", m.ids, m.month, P_REASSESS) < 1.0 / 3.0)
-    u = m.streams.uniform("health", m.ids, m.month, P_CONTROL)
-    r.controlled = np.where(reassess, u < p_ctrl, r.controlled)
+    idx = np.flatnonzero(chronic)  # draws are keyed by resident id, so drawing for a subset is exact
+    reassess = m.streams.uniform("health", idx, m.month, P_REASSESS) < 1.0 / 3.0
+    u = m.streams.uniform("health", idx, m.month, P_CONTROL)
+    sel = idx[reassess]
+    r.controlled[sel] = u[reassess] < p_ctrl[sel]
 
 
 def _poisson_counts(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -54,7 +56,9 @@ def illness(m) -> None:
     fu_rate = p["behaviour.chronic_followups_per_year"] / 12.0
     if p["referral.long_prescriptions"]:
         fu_rate /= 2.0
-    fu = r.chronic & (s.uniform("illness", ids, t, P_CHRONIC) < fu_rate)
+    chronic_ids = np.flatnonzero(r.chronic)
+    fu = np.zeros(r.n, bool)
+    fu[chronic_ids] = s.uniform("illness", chronic_ids, t, P_CHRONIC) < fu_rate
 
     risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[r.age_band]
     risk = risk * np.where(r.chronic, 1.2, 1.0) * np.where(r.disabled, 1.5, 1.0)

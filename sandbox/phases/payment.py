@@ -1,7 +1,7 @@
 """Phase 5, payment: every episode's bill is split between the fund and the patient.
 
-Outpatient bills first consume what is left of the resident's annual deductible (in episode
-order within the month), then the fund pays ``rate`` of the rest. Admissions pay the per-admission
+Outpatient bills first consume what is left of the resident's annual deductible (a resident's
+visits in one month share it pro rata to their prices), then the fund pays ``rate`` of the rest. Admissions pay the per-admission
 deductible of their level (cumulative for referred admissions if enabled). Rehabilitation after a
 downward referral is billed at ``rehab_share`` of a primary admission times ``down_payment_premium``
 and reimbursed at the primary inpatient rate (no new deductible if enabled).
@@ -21,12 +21,17 @@ from .common import (
     inpatient_prices,
     outpatient_deductible_left,
     outpatient_prices,
-    rates,
+    rate_at,
 )
 
 
 def _pick(mat: np.ndarray, alt: np.ndarray) -> np.ndarray:
     return np.take_along_axis(mat, alt[:, None].astype(np.int64), axis=1)[:, 0]
+
+
+def _pick_price(table: np.ndarray, urban: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    """Price at the chosen alternative from a (rural/urban, 5) price table."""
+    return table[urban.astype(np.int64), alt.astype(np.int64)]
 
 
 def _bincount(idx: np.ndarray, w: np.ndarray | None, n: int) -> np.ndarray:
@@ -40,30 +45,30 @@ def payment(m) -> None:
     fund = np.zeros(n_ep)
     signed, employee, urban = r.signed[ep.res], r.employee[ep.res], r.urban[ep.res]
 
-    # outpatient visits (including referred visits), in resident order for the deductible
+    # outpatient visits (including referred visits); the month's visits of a resident consume what is
+    # left of the annual deductible pro rata to their prices
     op = (ep.alt >= PRIMARY) & (ep.kind != SERIOUS) & (ep.kind != REHAB)
     oi = np.flatnonzero(op)
-    oi = oi[np.argsort(ep.res[oi], kind="stable")]
     ores = ep.res[oi]
-    oprice = _pick(outpatient_prices(p, urban[oi]), ep.alt[oi])
-    orate = _pick(rates(p, False, signed[oi], employee[oi], ep.referred[oi]), ep.alt[oi])
-    left = outpatient_deductible_left(p, signed[oi], employee[oi], r.deductible_paid[ores])
-    cs = np.cumsum(oprice)
-    new_group = np.ones(ores.shape[0], bool)
-    new_group[1:] = ores[1:] != ores[:-1]
-    group_start = np.maximum.accumulate(np.where(new_group, np.arange(ores.shape[0]), 0))
-    before = cs - oprice - (cs[group_start] - oprice[group_start])
-    ded = np.clip(left - before, 0.0, oprice)
+    oalt = ep.alt[oi]
+    oprice = _pick_price(outpatient_prices(p, np.array([False, True])), urban[oi], oalt)
+    orate = rate_at(p, False, oalt, signed[oi], employee[oi], ep.referred[oi])
+    month_total = _bincount(ores, oprice, r.n)
+    left = outpatient_deductible_left(p, r.signed, r.employee, r.deductible_paid)
+    consumed = np.minimum(left, month_total)
+    frac = np.divide(consumed, month_total, out=np.zeros(r.n), where=month_total > 0)
+    ded = oprice * frac[ores]
     price[oi] = oprice
     fund[oi] = (oprice - ded) * orate
-    r.deductible_paid += _bincount(ores, ded, r.n)
+    r.deductible_paid += consumed
 
     # admissions
     ai = np.flatnonzero(ep.kind == SERIOUS)
-    aprice = _pick(inpatient_prices(p, urban[ai]), ep.alt[ai])
+    aalt = ep.alt[ai]
+    aprice = _pick_price(inpatient_prices(p, np.array([False, True])), urban[ai], aalt)
     ref = ep.referred[ai]
-    arate = _pick(rates(p, True, signed[ai], employee[ai], ref), ep.alt[ai])
-    aded = np.minimum(_pick(inpatient_deductibles(p, ref), ep.alt[ai]), aprice)
+    arate = rate_at(p, True, aalt, signed[ai], employee[ai], ref)
+    aded = np.minimum(_pick(inpatient_deductibles(p, ref), aalt), aprice)
     price[ai] = aprice
     fund[ai] = (aprice - aded) * arate
 
@@ -71,7 +76,7 @@ def payment(m) -> None:
     ri = np.flatnonzero(ep.kind == REHAB)
     base = np.where(urban[ri], p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
     rprice = base * p["prices.rehab_share"] * p["referral.down_payment_premium"]
-    rrate = rates(p, True, signed[ri], employee[ri], np.zeros(ri.shape[0], bool))[:, PRIMARY]
+    rrate = rate_at(p, True, PRIMARY, signed[ri], employee[ri], np.zeros(ri.shape[0], bool))
     rded = 0.0 if p["deductible.no_second_for_downward"] else p["deductible.inpatient.primary"]
     rded = np.minimum(rded, rprice)
     price[ri] = rprice

@@ -22,14 +22,15 @@ def settlement(m) -> None:
     # premiums
     n_emp = float(r.employee.sum())
     a["premiums"] = (n_emp * p["fund.premium.employee"] + (r.n - n_emp) * p["fund.premium.resident"]) / 12.0
-    # signing fees, monthly twelfths, split by payer
-    tier = r.tier
-    fee = np.where(r.signed, fee_per_resident(p, tier) / 12.0, 0.0)
+    # signing fees, monthly twelfths, split by payer (computed per tier: three numbers, not n)
+    tier_fee = fee_per_resident(p, np.arange(3)) / 12.0
     shares = payer_shares(p)
-    a["fee_total"] = float(fee.sum())
+    signed_tier = r.tier[r.signed]
+    per_tier = np.bincount(signed_tier, minlength=3) * tier_fee
+    a["fee_total"] = float(per_tier.sum())
     for k, payer in enumerate(PAYERS):
-        a[f"fee_{payer}"] = float((fee * shares[tier, k]).sum())
-    team_fees = np.bincount(r.team, weights=fee, minlength=len(m.teams))
+        a[f"fee_{payer}"] = float((per_tier * shares[:, k]).sum())
+    team_fees = np.bincount(r.team[r.signed], weights=tier_fee[signed_tier], minlength=len(m.teams))
     for tm in m.teams:
         tm.fee_income += float(team_fees[tm.index])
     # hospital congestion -> next month's expected waits
