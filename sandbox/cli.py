@@ -134,7 +134,11 @@ def cmd_run(args) -> int:
     print(f"{sc.name}: {args.residents:,} residents, {args.years} years, seed {args.seed}")
     print_summary_table(res)
     if args.out:
-        files = res.write(args.out, fmt=args.format)
+        try:
+            files = res.write(args.out, fmt=args.format)
+        except OSError as e:
+            print(f"--out {args.out}: cannot write the results there ({e})", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"wrote {len(files)} files to {args.out}")
     return 0
 
@@ -164,6 +168,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {v}")
+    return v
+
+
 def _residents(text: str) -> int:
     try:
         v = int(text)
@@ -186,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="a scenario file or a preset name")
     r.add_argument("--residents", type=_residents, default=100_000, help="number of synthetic residents (at least 100)")
     r.add_argument("--years", type=_positive_int, default=3)
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--seed", type=_seed, default=0)
     r.add_argument("--out", help="folder for results (timeseries, yearly, groups, teams, run.json)")
     r.add_argument("--format", choices=("csv", "parquet"), default="csv")
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a lever (repeatable)")
@@ -213,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which closed early: stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any
 from .params import GROUPS, REGISTRY, Lever
 
 DOC_FILES = ("README.md", "docs/model.md")
-BLOCKS = ("levers", "scenarios")
+BLOCKS = ("levers", "scenarios", "constants")
 
 
 def project_root() -> Path:
@@ -69,7 +69,9 @@ def lever_table_markdown(lang: str = "en") -> str:
     if lang not in _HEADERS:
         raise ValueError(f"lang must be one of {', '.join(_HEADERS)}, got {lang!r}")
     head = _HEADERS[lang]
-    out: list[str] = [f"{len(REGISTRY)} levers in {len(GROUPS)} groups; generated from `sandbox/params.py` by `python -m sandbox.docs`."]
+    out: list[str] = [
+        f"{len(REGISTRY)} levers in {len(GROUPS)} groups; generated from `sandbox/params.py` by `python -m sandbox.docs`."
+    ]
     known = set(GROUPS)
     orphans = [lv for lv in REGISTRY if lv.group not in known]
     sections = [(g, GROUPS[g], [lv for lv in REGISTRY if lv.group == g]) for g in GROUPS]
@@ -101,13 +103,137 @@ def scenario_list_markdown() -> str:
     for name, sc in presets:
         meta = sc.meta
         desc = meta.get("description_en", "")
-        row = (f"`{name}`", _cell(meta.get("name_zh", "")), _cell(meta.get("name_en", "")), _cell(desc.splitlines()[0] if desc else ""))
+        row = (
+            f"`{name}`",
+            _cell(meta.get("name_zh", "")),
+            _cell(meta.get("name_en", "")),
+            _cell(desc.splitlines()[0] if desc else ""),
+        )
         out.append("| " + " | ".join(row) + " |")
     return "\n".join(out)
 
 
+# Numbers written into the phase code rather than the registry: (file under sandbox/, exact code
+# text, what it means). The constants block quotes the code, and fails to generate if the code
+# text is gone, so docs/model.md cannot silently describe a constant that has changed.
+INLINE_CONSTANTS: tuple[tuple[str, str, str], ...] = (
+    ("population.py", "probs = np.array([a0, mid * 0.6, mid * 0.4, a60])", "ages 15–59 split 60:40 into 15–44 and 45–59"),
+    ("population.py", "rural_mult = np.where(urban, 1.0, 1.5)", "rural residents' travel times ×1.5"),
+    ("population.py", "travel[:, 2:] *= np.where(urban, 1.0, 4.0 / 3.0)", "rural travel to hospitals a further ×4/3 (×2 in all)"),
+    (
+        "population.py",
+        'p["population.travel_tertiary_min"] * 1.5',
+        "the outside tertiary hospital is 1.5× as far as the city one",
+    ),
+    ("population.py", "rng.lognormal(0.0, 0.35, size=(n, 4))", "individual travel-time spread (lognormal, σ = 0.35)"),
+    ("model.py", 'max(2, int(round(n * p["population.gp_per_10k"] / 10_000)))', "number of teams (at least 2)"),
+    (
+        "model.py",
+        'cap_t * p["behaviour.famous_share"] * 0.5',
+        "the outside hospital gets famous_share / 2 of tertiary capacity, the city one the rest",
+    ),
+    ("model.py", 'p["prices.inpatient.secondary"] * 0.75', "first-year estimate of fund spending per admission"),
+    ("agents.py", "self.utilisation = 0.75", "hospitals' utilisation before the first month"),
+    ("agents.py", "scale = 1.0 if self.level == 3 else 0.4", "secondary-hospital waits are 0.4× tertiary waits"),
+    ("agents.py", "self.utilisation**4", "wait grows with the 4th power of utilisation"),
+    ("phases/illness.py", "< 1.0 / 3.0", "chronic patients' control is reassessed with probability 1/3 a month"),
+    (
+        "phases/illness.py",
+        "np.where(r.chronic, 1.2, 1.0) * np.where(r.disabled, 1.5, 1.0)",
+        "admission risk ×1.2 if chronic, ×1.5 if disabled",
+    ),
+    ("phases/illness.py", "np.minimum(risk, 0.9)", "monthly admission probability capped at 0.9"),
+    ("phases/care.py", "q[OUTSIDE] = q[TERTIARY] + 0.3", "the famous outside hospital's quality is the tertiary quality + 0.3"),
+    (
+        "phases/care.py",
+        "np.where(chronic, 1.0, 0.0)",
+        "staying home is 1 utility less attractive for a chronic follow-up",
+    ),
+    (
+        "phases/referral.py",
+        "np.where(ep.kind[at_primary] == CHRONIC, 2.0, 1.0)",
+        "chronic follow-ups are referred up at twice the team's rate",
+    ),
+    (
+        "phases/signing.py",
+        "np.where(r.chronic, 10.0, 4.0)",
+        "primary visits a year assumed when valuing the contract (chronic 10, others 4)",
+    ),
+    ("phases/signing.py", "np.where(r.chronic, 2.0, 0.7)", "upper-level visits a year assumed when valuing the referral bonus"),
+    ("phases/signing.py", 'p["referral.priority_wait_cut"] * 60.0', "priority slots valued at wait cut × 60 yuan a year"),
+    (
+        "phases/settlement.py",
+        '1 - 0.6 * p["budget.team_surplus_share"]',
+        "a team budget lowers the target referral rate by up to 60%",
+    ),
+    ("phases/settlement.py", "1.2 * ADMIT_AGE[3]", "saving per controlled patient uses the 60+ chronic admission risk"),
+)
+
+
+def _fmt_array(a: Any) -> str:
+    return ", ".join(f"{float(x):g}" for x in a)
+
+
+def constants_markdown() -> str:
+    """Fixed numbers of the model that are not levers: the module-level tables, then the numbers
+    written inline in the code (each checked to be still present)."""
+    from importlib import import_module
+
+    # the phases package exports functions with the same names as its modules, so import by path
+    population = import_module("sandbox.population")
+    care, illness, settlement = (import_module(f"sandbox.phases.{m}") for m in ("care", "illness", "settlement"))
+
+    bands = ", ".join(population.AGE_BANDS)
+    rows = [
+        ("`phases/illness.py` `MINOR_AGE`", f"minor-episode multiplier by age band ({bands})", _fmt_array(illness.MINOR_AGE)),
+        ("`phases/illness.py` `ADMIT_AGE`", f"admission-risk multiplier by age band ({bands})", _fmt_array(illness.ADMIT_AGE)),
+        ("`phases/illness.py` `MAX_MINOR`", "most minor episodes of one resident in a month", str(illness.MAX_MINOR)),
+        (
+            "`phases/care.py` `SEVERITY`",
+            "quality multiplier by episode kind",
+            ", ".join(f"{k} {v:g}" for k, v in care.SEVERITY.items()),
+        ),
+        (
+            "`population.py` `HTN_AGE_SHAPE`",
+            f"hypertension prevalence relative to the adult rate, by age band ({bands})",
+            _fmt_array(population.HTN_AGE_SHAPE),
+        ),
+        (
+            "`population.py` `DM_AGE_SHAPE`",
+            f"diabetes prevalence relative to the adult rate, by age band ({bands})",
+            _fmt_array(population.DM_AGE_SHAPE),
+        ),
+        (
+            "`population.py` `INCOME_FACTOR`",
+            "divisor of the cost term by income quintile (Q1–Q5)",
+            _fmt_array(population.INCOME_FACTOR),
+        ),
+        (
+            "`phases/settlement.py` `EFFORT_GRID`",
+            "effort levels a team compares when it adapts",
+            f"{len(settlement.EFFORT_GRID)} points from {settlement.EFFORT_GRID[0]:g} to {settlement.EFFORT_GRID[-1]:g}",
+        ),
+    ]
+    pkg = Path(__file__).resolve().parent
+    for rel, code, meaning in INLINE_CONSTANTS:
+        src = (pkg / rel).read_text(encoding="utf-8")
+        if code not in src:
+            raise DocsError(
+                f"sandbox/{rel} no longer contains `{code}` ({meaning}); update INLINE_CONSTANTS in sandbox/docs.py and docs/model.md"
+            )
+        rows.append((f"`{rel}`", meaning, f"`{_cell(code)}`"))
+    out = [
+        "Generated from the code by `python -m sandbox.docs`; these are not levers and change only with the code.",
+        "",
+        "| Where | Meaning | Value / code |",
+        "|---|---|---|",
+    ]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
 def generated_blocks() -> dict[str, Callable[[], str]]:
-    return {"levers": lambda: lever_table_markdown("en"), "scenarios": scenario_list_markdown}
+    return {"levers": lambda: lever_table_markdown("en"), "scenarios": scenario_list_markdown, "constants": constants_markdown}
 
 
 def start_marker(block: str) -> str:
@@ -169,7 +295,9 @@ def update_docs(check: bool = False, root: Path | None = None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sandbox.docs", description="Regenerate the lever table and preset list in the docs.")
+    ap = argparse.ArgumentParser(
+        prog="python -m sandbox.docs", description="Regenerate the lever table and preset list in the docs."
+    )
     ap.add_argument("--check", action="store_true", help="only check; exit 1 if any generated block is out of date")
     args = ap.parse_args(argv)
     from .validation import ScenarioError

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import mesa
@@ -29,6 +31,7 @@ class SandboxModel(mesa.Model):
         residents: int = 100_000,
         years: int = 3,
         seed: int = 0,
+        threads: int = 2,
     ) -> None:
         super().__init__(seed=int(seed))
         if scenario is None:
@@ -42,6 +45,8 @@ class SandboxModel(mesa.Model):
         self.years = int(years)
         self.n_months = 12 * self.years
         self.seed = int(seed)
+        self.threads = max(1, min(int(threads), os.cpu_count() or 1))
+        self._pool: ThreadPoolExecutor | None = None
         self.month = 0
         self.streams = Streams(self.seed)
         self.p = scenario.params_at(0)
@@ -100,6 +105,20 @@ class SandboxModel(mesa.Model):
         if self.month >= self.n_months:
             self.running = False
 
+    def blocks(self, n: int) -> list[slice]:
+        """Split ``n`` rows into blocks for the thread pool (one block when small)."""
+        k = self.threads if n >= 100_000 else 1
+        edges = np.linspace(0, n, k + 1).astype(int)
+        return [slice(edges[i], edges[i + 1]) for i in range(k)]
+
+    def map(self, fn, items: list) -> list:
+        """``fn`` over ``items``, on the model's thread pool when there is more than one item."""
+        if len(items) == 1 or self.threads == 1:
+            return [fn(x) for x in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="sandbox")
+        return list(self._pool.map(fn, items))
+
     def run(self, progress=None) -> None:
         while self.running:
             self.step()
@@ -153,6 +172,9 @@ class SandboxModel(mesa.Model):
         ``Agent._ids``), so that apps and batches that build many models do not grow without bound."""
         mesa.Agent._ids.pop(self, None)
         self.remove_all_agents()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 def _visits(row: dict) -> float:

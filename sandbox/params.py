@@ -50,7 +50,7 @@ class Lever:
         if self.kind == "bool":
             return "true or false"
         if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         return f"[{self.lo}, {self.hi}]"
 
 
@@ -300,9 +300,9 @@ def _build() -> list[Lever]:
            "Each team holds a budget for its signed residents' fund spending: surplus partly kept by the team, overrun partly borne by it.",
            "团队对签约居民的医保支出承担预算：结余按比例留用，超支按比例分担。", "seed 001", B),
         _f("budget.team_growth", 0.0, "share/year", -0.5, 1,
-           "Team budget growth over last year's spending", "团队预算相对上年支出增长率",
-           "The team budget is last year's fund spending on its signed residents (age/condition adjusted by group means) times (1 + this).",
-           "团队预算 = 上年签约居民医保支出 ×（1 + 增长率）。", "assumption", B),
+           "Team budget margin over the risk-adjusted district mean", "团队预算相对风险调整均值的上浮",
+           "The team budget is what its signed residents would cost the fund at the district's average for their health group and age band this year, times (1 + this).",
+           "团队预算 = 签约居民按全区同健康分组、同年龄段当年人均基金支出计算的预期支出 ×（1 + 增长率）。", "assumption", B),
         _f("budget.team_surplus_share", 1.0, "share", 0, 1,
            "Share of team surplus kept by the team", "团队结余留用比例",
            "Share of an under-spend against the team budget paid to the team.",

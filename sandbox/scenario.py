@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .params import BY_PATH, REGISTRY, defaults
-from .validation import Problem, ScenarioError, check_contradictions, check_override
+from .validation import Problem, ScenarioError, check_contradictions, check_override, check_phase_key
 
 META_KEYS = ("name_en", "name_zh", "description_en", "description_zh", "source")
 RESERVED = ("meta", "phase")
@@ -120,7 +120,8 @@ class Scenario:
                 raw_set = {}
             sets = _flatten(raw_set)
             for k, v in sets.items():
-                problems.extend(replace(pr, key=f"{key}.set.{pr.key}") for pr in check_override(k, v))
+                probs = check_override(k, v) or check_phase_key(k, v, month)
+                problems.extend(replace(pr, key=f"{key}.set.{pr.key}") for pr in probs)
             phases.append(Phase(month, sets))
         if problems:
             raise ScenarioError([replace(p, file=source) for p in problems])
@@ -136,6 +137,8 @@ class Scenario:
         problems = [p for k, v in flat.items() for p in check_override(k, v)]
         if month is not None and (not isinstance(month, int) or isinstance(month, bool) or not 0 <= month <= 1200):
             problems.append(Problem("month", month, "must be a whole number of months from 0 to 1200"))
+        if not problems and month:
+            problems = [p for k, v in flat.items() for p in check_phase_key(k, v, month)]
         if problems:
             raise ScenarioError(problems)
         if month is None or month == 0:

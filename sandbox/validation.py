@@ -23,11 +23,30 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: " if self.file else ""
-        shown = "" if self.value is _MISSING else f" = {self.value!r}"
+        shown = "" if self.value is _MISSING else f" = {_shown(self.value)}"
         return f"{where}{self.key}{shown}: {self.message}"
 
 
 _MISSING = object()
+
+
+def _shown(v: Any) -> str:
+    """A value as it would be written in a TOML file (true, "hard", 0.5)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v + '"'
+    return repr(v)
+
+
+# Levers read only when the model is built; changing them in a phase would have no effect.
+START_ONLY_PREFIXES = ("population.", "capacity.", "fund.initial_months", "team.initial_effort", "signing.team_cap_households")
+
+
+def check_phase_key(key: str, value: Any, month: int) -> list[Problem]:
+    if month > 0 and key.startswith(START_ONLY_PREFIXES):
+        return [Problem(key, value, f"is read only when the model starts, so it cannot change from month {month}; set it at the top level instead")]
+    return []
 
 
 class ScenarioError(ValueError):

@@ -116,3 +116,25 @@ def test_the_cli_lists_every_preset_with_chinese_and_english_names():
     proc = subprocess.run([sys.executable, "-m", "sandbox.cli", "scenarios"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "hangzhou_2016" in proc.stdout and "杭州" in proc.stdout and "Shanghai" in proc.stdout
+
+
+def test_a_phase_that_changes_a_lever_read_only_at_start_is_rejected_with_a_reason():
+    import pytest
+
+    from sandbox import ScenarioError
+
+    with pytest.raises(ScenarioError, match="read only when the model starts"):
+        Scenario.preset("baseline").with_overrides({"population.urban_share": 0.5}, month=12)
+    text = '[[phase]]\nmonth = 6\n[phase.set]\ncapacity.base_wait_days = 9.0\n'
+    with pytest.raises(ScenarioError, match="capacity.base_wait_days"):
+        Scenario.from_toml(text, source="x.toml")
+
+
+def test_problem_messages_show_values_as_they_are_written_in_toml():
+    import pytest
+
+    from sandbox import ScenarioError
+
+    with pytest.raises(ScenarioError) as e:
+        Scenario.from_toml('[referral]\nbinding = "medium"\n', source="b.toml")
+    assert 'referral.binding = "medium"' in str(e.value)

@@ -112,31 +112,40 @@ def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:
     return p["behaviour.beta_oop"] * oop / 100.0 / INCOME_FACTOR[r.quintile[res]] + p["behaviour.beta_travel"] * r.travel[res, 0]
 
 
-def care_seeking(m) -> None:
-    ep, p = m.ep, m.p
-    alt = np.zeros(ep.n, dtype=np.int8)
-    referred = np.zeros(ep.n, dtype=bool)
-
-    out = ep.kind != SERIOUS
-    res_o = ep.res[out]
-    sev = np.where(ep.kind[out] == CHRONIC, SEVERITY["chronic"], SEVERITY["minor"])
-    u = utilities(m, res_o, False, sev, np.zeros(res_o.shape[0], bool), ep.slot[out], P_TASTE)
-    u[:, NONE] = p["behaviour.no_care_minor"] - np.where(ep.kind[out] == CHRONIC, 1.0, 0.0)
-    gated = np.zeros(res_o.shape[0], bool)
+def _outpatient_choice(m, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chosen alternative and referred flag for a block of outpatient episodes."""
+    p = m.p
+    chronic = kind == CHRONIC
+    sev = np.where(chronic, SEVERITY["chronic"], SEVERITY["minor"])
+    u = utilities(m, res, False, sev, np.zeros(res.shape[0], bool), slot, P_TASTE)
+    u[:, NONE] = p["behaviour.no_care_minor"] - np.where(chronic, 1.0, 0.0)
+    gated = np.zeros(res.shape[0], bool)
     if p["referral.binding"] == "hard":
         # 1+1+1: a signed resident reaches a hospital outside the set only through the family doctor,
         # so the outside alternative is a referred visit plus the cost and trip of a primary visit first.
-        gated = m.res.signed[res_o]
+        gated = m.res.signed[res]
         rows = np.flatnonzero(gated)
-        sev_g = sev[rows]
-        u_ref = utilities(m, res_o[rows], False, sev_g, np.ones(rows.shape[0], bool), ep.slot[out][rows], P_TASTE)
-        gate = gatekeeping_cost(m, res_o[rows])
-        u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gate
-    choice = choose(m, u, res_o, ep.slot[out], P_TASTE)
-    alt[out] = choice
-    referred[out] = gated & (choice == OUTSIDE)
+        u_ref = utilities(m, res[rows], False, sev[rows], np.ones(rows.shape[0], bool), slot[rows], P_TASTE)
+        u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gatekeeping_cost(m, res[rows])
+    choice = choose(m, u, res, slot, P_TASTE)
+    return choice, gated & (choice == OUTSIDE)
 
-    adm = ~out
+
+def care_seeking(m) -> None:
+    ep = m.ep
+    alt = np.zeros(ep.n, dtype=np.int8)
+    referred = np.zeros(ep.n, dtype=bool)
+
+    out = np.flatnonzero(ep.kind != SERIOUS)
+    # Large months are split into blocks computed on the model's thread pool (numpy releases the
+    # GIL); draws are keyed by resident and episode, so the result does not depend on the split.
+    blocks = m.blocks(out.shape[0])
+    parts = m.map(lambda b: _outpatient_choice(m, ep.res[out[b]], ep.kind[out[b]], ep.slot[out[b]]), blocks)
+    for b, (choice, ref) in zip(blocks, parts):
+        alt[out[b]] = choice
+        referred[out[b]] = ref
+
+    adm = ep.kind == SERIOUS
     res_a = ep.res[adm]
     r = m.res
     effort = m.team_array("effort")[r.team[res_a]]
