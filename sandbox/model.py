@@ -68,7 +68,7 @@ class SandboxModel(mesa.Model):
             "outside": cap_t * p["behaviour.famous_share"] * 0.5,
         }
         self.hospitals = [Hospital(self, name, lv, bound, alt, caps[name]) for name, lv, bound, alt in HOSPITALS]
-        n_emp = float(self.res.employee.sum())
+        n_emp = self.n_employee = float(self.res.employee.sum())
         yearly_revenue = n_emp * p["fund.premium.employee"] + (n - n_emp) * p["fund.premium.resident"]
         self.fund = Fund(self, yearly_revenue / 12.0 * p["fund.initial_months"])
         self.fu_hist = np.zeros((3, n), dtype=np.int8)

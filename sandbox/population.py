@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -39,21 +39,17 @@ class Residents:
     def n(self) -> int:
         return self.age_band.shape[0]
 
-    @property
-    def chronic(self) -> np.ndarray:
-        return self.hypertension | self.diabetes
+    # derived, static columns (conditions do not change during a run), computed once
+    chronic: np.ndarray = field(init=False)  # bool: hypertension or diabetes
+    tier: np.ndarray = field(init=False)  # int8: 0 healthy, 1 chronic, 2 disabled (capitation tiers, seed 001)
+    priority: np.ndarray = field(init=False)  # bool: elderly, chronic or disabled (priority groups)
 
-    @property
-    def tier(self) -> np.ndarray:
-        """0 healthy, 1 chronic, 2 disabled (capitation tiers of seed 001)."""
-        t = np.where(self.chronic, 1, 0).astype(np.int8)
-        t[self.disabled] = 2
-        return t
-
-    @property
-    def priority(self) -> np.ndarray:
-        """Priority groups for signing: elderly, chronic, disabled."""
-        return (self.age_band == 3) | self.chronic | self.disabled
+    def __post_init__(self) -> None:
+        self.chronic = self.hypertension | self.diabetes
+        tier = np.where(self.chronic, 1, 0).astype(np.int8)
+        tier[self.disabled] = 2
+        self.tier = tier
+        self.priority = (self.age_band == 3) | self.chronic | self.disabled
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))

@@ -46,38 +46,43 @@ def _poisson_counts(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return k
 
 
-def illness(m) -> None:
-    update_control(m)
-    r, p, ids, t = m.res, m.p, m.ids, m.month
-    s = m.streams
-    lam = p["behaviour.minor_episodes_per_year"] / 12.0 * MINOR_AGE[r.age_band]
+def _draw_block(m, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Minor-episode counts, chronic follow-up need and admission need for a block of residents."""
+    r, p, t, s = m.res, m.p, m.month, m.streams
+    age = r.age_band[ids]
+    lam = p["behaviour.minor_episodes_per_year"] / 12.0 * MINOR_AGE[age]
     n_minor = _poisson_counts(s.uniform("illness", ids, t, P_MINOR), lam)
-
     fu_rate = p["behaviour.chronic_followups_per_year"] / 12.0
     if p["referral.long_prescriptions"]:
         fu_rate /= 2.0
-    chronic_ids = np.flatnonzero(r.chronic)
-    fu = np.zeros(r.n, bool)
-    fu[chronic_ids] = s.uniform("illness", chronic_ids, t, P_CHRONIC) < fu_rate
-
-    risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[r.age_band]
-    risk = risk * np.where(r.chronic, 1.2, 1.0) * np.where(r.disabled, 1.5, 1.0)
-    risk = risk * np.where(r.chronic & ~r.controlled, p["behaviour.uncontrolled_admission_multiplier"], 1.0)
+    chronic = r.chronic[ids]
+    fu = np.zeros(ids.shape[0], bool)
+    c = np.flatnonzero(chronic)
+    fu[c] = s.uniform("illness", ids[c], t, P_CHRONIC) < fu_rate
+    risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[age]
+    risk *= np.where(chronic, 1.2, 1.0) * np.where(r.disabled[ids], 1.5, 1.0)
+    risk *= np.where(chronic & ~r.controlled[ids], p["behaviour.uncontrolled_admission_multiplier"], 1.0)
     serious = s.uniform("illness", ids, t, P_SERIOUS) < np.minimum(risk, 0.9)
+    return n_minor, fu, serious
+
+
+def illness(m) -> None:
+    update_control(m)
+    ids = m.ids
+    blocks = m.blocks(ids.shape[0])
+    parts = m.map(lambda b: _draw_block(m, ids[b]), blocks)
+    n_minor, fu, serious = (np.concatenate(x) for x in zip(*parts))
 
     minor_res = np.repeat(ids, n_minor)
     starts = np.cumsum(n_minor) - n_minor
     minor_slot = np.arange(minor_res.shape[0]) - np.repeat(starts, n_minor)
+    n_fu, n_serious = int(fu.sum()), int(serious.sum())
     res = np.concatenate([minor_res, ids[fu], ids[serious]])
     kind = np.concatenate(
-        [
-            np.full(minor_res.shape[0], MINOR, np.int8),
-            np.full(int(fu.sum()), CHRONIC, np.int8),
-            np.full(int(serious.sum()), SERIOUS, np.int8),
-        ]
+        [np.full(minor_res.shape[0], MINOR, np.int8), np.full(n_fu, CHRONIC, np.int8), np.full(n_serious, SERIOUS, np.int8)]
     )
-    slot = np.concatenate([minor_slot, np.full(int(fu.sum()), 20), np.full(int(serious.sum()), 30)])
+    slot = np.concatenate([minor_slot, np.full(n_fu, 20), np.full(n_serious, 30)])
     m.ep = Episodes(res=res, kind=kind, slot=slot)
     m.acc["episodes_minor"] = float(minor_res.shape[0])
-    m.acc["episodes_serious"] = float(serious.sum())
+    m.acc["episodes_serious"] = float(n_serious)
     m.acc["illness_fingerprint"] = float((minor_res * 2654435761 % 1000003).sum() % 1000003)

@@ -13,10 +13,13 @@ import numpy as np
 
 from .common import (
     LEVEL_OF_ALT,
+    NONE,
     OUTSIDE,
     PRIMARY,
     REHAB,
+    SECONDARY,
     SERIOUS,
+    TERTIARY,
     inpatient_deductibles,
     inpatient_prices,
     outpatient_deductible_left,
@@ -87,6 +90,18 @@ def payment(m) -> None:
     _accumulate(m, op, price, fund, oop)
 
 
+# Each episode falls in one cell: alternative (5) x service (0 no care, 1 outpatient, 2 admission,
+# 3 rehabilitation) x signed x referred. One bincount per measure over the cells gives every monthly
+# aggregate, instead of dozens of masked reductions over all episodes.
+_ALT, _SVC, _SIGNED, _REF = 5, 4, 2, 2
+_N_CELLS = _ALT * _SVC * _SIGNED * _REF
+
+
+def _cells(ep, op: np.ndarray, signed: np.ndarray) -> np.ndarray:
+    svc = np.where(op, 1, 0) + 2 * (ep.kind == SERIOUS) + 3 * (ep.kind == REHAB)
+    return ((ep.alt.astype(np.int64) * _SVC + svc) * _SIGNED + signed) * _REF + ep.referred
+
+
 def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.ndarray) -> None:
     ep, r = m.ep, m.res
     n = r.n
@@ -95,35 +110,42 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     adm = ep.kind == SERIOUS
     rehab = ep.kind == REHAB
     signed = r.signed[ep.res]
-    for lv, name in ((1, "primary"), (2, "secondary"), (3, "tertiary")):
-        o = op & (level == lv)
-        i = adm & (level == lv)
-        a[f"visits_{name}"] = float(o.sum())
-        a[f"admissions_{name}"] = float(i.sum())
-        a[f"cost_outpatient_{name}"] = float(price[o].sum())
-        a[f"cost_inpatient_{name}"] = float(price[i].sum())
-        a[f"fund_outpatient_{name}"] = float(fund[o].sum())
-        a[f"fund_inpatient_{name}"] = float(fund[i].sum())
-        a[f"visits_signed_{name}"] = float((o & signed).sum())
-    a["visits_outside_tertiary"] = float((op & (ep.alt == OUTSIDE)).sum())
-    a["visits_unreferred_tertiary"] = float((op & (level == 3) & ~ep.referred).sum())
-    a["visits_signed"] = float((op & signed).sum())
-    a["visits_unsigned"] = float((op & ~signed).sum())
+    cell = _cells(ep, op, signed)
+    shape = (_ALT, _SVC, _SIGNED, _REF)
+    cnt = np.bincount(cell, minlength=_N_CELLS).reshape(shape).astype(np.float64)
+    cost = np.bincount(cell, weights=price, minlength=_N_CELLS).reshape(shape)
+    paid = np.bincount(cell, weights=fund, minlength=_N_CELLS).reshape(shape)
+    alts = {"primary": [PRIMARY], "secondary": [SECONDARY], "tertiary": [TERTIARY, OUTSIDE]}
+    for name, js in alts.items():
+        a[f"visits_{name}"] = float(cnt[js, 1].sum())
+        a[f"admissions_{name}"] = float(cnt[js, 2].sum())
+        a[f"cost_outpatient_{name}"] = float(cost[js, 1].sum())
+        a[f"cost_inpatient_{name}"] = float(cost[js, 2].sum())
+        a[f"fund_outpatient_{name}"] = float(paid[js, 1].sum())
+        a[f"fund_inpatient_{name}"] = float(paid[js, 2].sum())
+        a[f"visits_signed_{name}"] = float(cnt[js, 1, 1].sum())
+    a["visits_outside_tertiary"] = float(cnt[OUTSIDE, 1].sum())
+    a["visits_unreferred_tertiary"] = float(cnt[[TERTIARY, OUTSIDE], 1, :, 0].sum())
+    a["visits_signed"] = float(cnt[:, 1, 1].sum())
+    a["visits_unsigned"] = float(cnt[:, 1, 0].sum())
     a["visits_unsigned_primary"] = a["visits_primary"] - a["visits_signed_primary"]
-    a["episodes_no_care"] = float(((ep.alt == 0) & ~adm).sum())
-    a["rehab_episodes"] = float(rehab.sum())
-    a["cost_rehab"] = float(price[rehab].sum())
-    a["fund_rehab"] = float(fund[rehab].sum())
-    up_visit = op & ep.referred
-    up_adm = adm & ep.referred
-    a["referrals_up"] = float(up_visit.sum() + up_adm.sum())
-    a["referrals_up_signed"] = float((up_visit & signed).sum() + (up_adm & signed).sum())
-    a["referrals_down"] = float(rehab.sum())
-    m.ip_year[0] += float(fund[adm].sum())
-    m.ip_year[1] += int(adm.sum())
-    a["care_cost"] = float(price.sum())
-    a["fund_claims"] = float(fund.sum())
-    a["oop"] = float(oop.sum())
+    a["episodes_no_care"] = float(cnt[NONE, 0].sum())
+    a["rehab_episodes"] = float(cnt[:, 3].sum())
+    a["cost_rehab"] = float(cost[:, 3].sum())
+    a["fund_rehab"] = float(paid[:, 3].sum())
+    a["referrals_up"] = float(cnt[:, 1:3, :, 1].sum())
+    a["referrals_up_signed"] = float(cnt[:, 1:3, 1, 1].sum())
+    a["referrals_down"] = a["rehab_episodes"]
+    m.ip_year[0] += float(paid[:, 2].sum())
+    m.ip_year[1] += int(cnt[:, 2].sum())
+    a["care_cost"] = float(cost.sum())
+    a["fund_claims"] = float(paid.sum())
+    a["oop"] = float(oop.sum())  # summed independently of the cells, so the ledger check means something
+    for h in m.hospitals:
+        h.month_revenue = float(cost[h.alt, 1:3].sum())
+        h.revenue_year += h.month_revenue
+        h.fund_claims_year += float(paid[h.alt, 1:3].sum())
+        h.month_visits = float(cnt[h.alt, 1].sum())
 
     # per-resident yearly accumulators (for results by population group)
     y = m.yr
@@ -143,13 +165,6 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     t["fund_referred"] += _bincount(team[ep.referred & signed], fund[ep.referred & signed], nt)
     prim = (level == 1) & ~rehab
     t["service"] += _bincount(team[prim], price[prim], nt)
-    for h in m.hospitals:
-        at = (ep.alt == h.alt) & ~rehab
-        h.month_revenue = float(price[at].sum())
-        h.revenue_year += h.month_revenue
-        h.fund_claims_year += float(fund[at].sum())
-        h.month_visits = float((op & (ep.alt == h.alt)).sum())
-
     # resident state: habit, follow-up regularity, "served" by own team
     went = ep.alt >= PRIMARY
     r.last_level[ep.res[went & ~rehab]] = level[went & ~rehab]
@@ -157,4 +172,3 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     m.fu_hist[m.month % 3] = _bincount(ep.res[prim_visit], None, n).clip(0, 100).astype(np.int8)
     r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
     r.served[ep.res[prim_visit & signed]] = True
-    a["tertiary_share_outside"] = a["visits_outside_tertiary"] / max(a["visits_tertiary"], 1.0)

@@ -20,7 +20,7 @@ EFFORT_GRID = np.linspace(0.0, 1.0, 21)
 def settlement(m) -> None:
     r, p, a = m.res, m.p, m.acc
     # premiums
-    n_emp = float(r.employee.sum())
+    n_emp = m.n_employee
     a["premiums"] = (n_emp * p["fund.premium.employee"] + (r.n - n_emp) * p["fund.premium.resident"]) / 12.0
     # signing fees, monthly twelfths, split by payer (computed per tier: three numbers, not n)
     tier_fee = fee_per_resident(p, np.arange(3)) / 12.0
