@@ -125,3 +125,16 @@ def test_every_published_figure_quoted_in_model_md_appears_in_the_domain_files(h
     numbers = set(re.findall(r"\d+(?:\.\d+)?%?", section.replace(",", "")))
     missing = sorted(n for n in numbers if n not in domain.replace(",", ""))
     assert not missing, f"{heading}: figures not found in DEFAULTS.md / FACTS.md: {missing}"
+
+
+def test_the_scenario_file_example_in_the_readme_loads_and_sets_what_it_says():
+    import re
+
+    from sandbox import Scenario
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    sc = Scenario.from_toml(block, source="README.md")
+    assert sc.params_at(0)["signing.enabled"] is True
+    assert sc.params_at(0)["reimbursement.signed_primary_bonus"] == 0.15
+    assert sc.params_at(12)["reimbursement.bypass_penalty"] == 0.05
