@@ -93,12 +93,22 @@ def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referre
 
 def choose(m, u: np.ndarray, res: np.ndarray, slot, purpose: int) -> np.ndarray:
     """Sample the logit choice by inverse CDF from one uniform per episode (common random numbers:
-    the same resident-month-episode uses the same uniform under every policy)."""
-    u = u - u.max(axis=1, keepdims=True)
+    the same resident-month-episode uses the same uniform under every policy).
+
+    Utilities are taken relative to the secondary hospital (available in every choice set, so
+    finite) and clipped to
+    +/-700 so exp cannot overflow; the running sums are done column by column, which is much faster
+    than numpy's reductions along a 5-long axis."""
+    u = u - u[:, SECONDARY : SECONDARY + 1]
+    np.clip(u, -700.0, 700.0, out=u)
     np.exp(u, out=u)
-    np.cumsum(u, axis=1, out=u)
-    draw = m.streams.uniform("choice", res, m.month, purpose, slot) * u[:, -1]
-    return (u < draw[:, None]).sum(axis=1).astype(np.int8)
+    for j in range(1, N_ALTS):
+        u[:, j] += u[:, j - 1]
+    draw = m.streams.uniform("choice", res, m.month, purpose, slot) * u[:, N_ALTS - 1]
+    choice = np.zeros(res.shape[0], dtype=np.int8)
+    for j in range(N_ALTS - 1):
+        choice += u[:, j] < draw
+    return choice
 
 
 def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:

@@ -44,30 +44,28 @@ class Episodes:
         )
 
 
+_RURAL_URBAN = np.array([False, True])
+
+
 def outpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
-    """(n, 5) price of a visit at each alternative."""
-    n = urban.shape[0]
-    out = np.empty((n, N_ALTS))
-    out[:, NONE] = 0.0
-    out[:, PRIMARY] = np.where(urban, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
-    out[:, SECONDARY] = p["prices.outpatient.secondary"]
-    out[:, TERTIARY] = p["prices.outpatient.tertiary"]
-    out[:, OUTSIDE] = p["prices.outpatient.tertiary"]
-    return out
+    """(n, 5) price of a visit at each alternative (a rural and an urban row, gathered)."""
+    table = np.zeros((2, N_ALTS))
+    table[:, PRIMARY] = np.where(_RURAL_URBAN, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
+    table[:, SECONDARY] = p["prices.outpatient.secondary"]
+    table[:, TERTIARY] = p["prices.outpatient.tertiary"]
+    table[:, OUTSIDE] = p["prices.outpatient.tertiary"]
+    return table[urban.astype(np.int8)]
 
 
 def inpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
     """(n, 5) bill of an admission at each alternative (DRG price at hospitals under DRG)."""
-    n = urban.shape[0]
-    out = np.empty((n, N_ALTS))
-    drg = p["hospital.payment_mode"] == "drg"
-    f = p["hospital.drg_price_factor"] if drg else 1.0
-    out[:, NONE] = 0.0
-    out[:, PRIMARY] = np.where(urban, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
-    out[:, SECONDARY] = p["prices.inpatient.secondary"] * f
-    out[:, TERTIARY] = p["prices.inpatient.tertiary"] * f
-    out[:, OUTSIDE] = p["prices.inpatient.tertiary"] * f
-    return out
+    f = p["hospital.drg_price_factor"] if p["hospital.payment_mode"] == "drg" else 1.0
+    table = np.zeros((2, N_ALTS))
+    table[:, PRIMARY] = np.where(_RURAL_URBAN, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+    table[:, SECONDARY] = p["prices.inpatient.secondary"] * f
+    table[:, TERTIARY] = p["prices.inpatient.tertiary"] * f
+    table[:, OUTSIDE] = p["prices.inpatient.tertiary"] * f
+    return table[urban.astype(np.int8)]
 
 
 def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
@@ -77,8 +75,24 @@ def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
     return pen * (signed & ~referred)[:, None]
 
 
+# every combination of (signed, employee, referred), indexed by signed + 2 * employee + 4 * referred
+_COMBO_SIGNED = np.array([0, 1, 0, 1, 0, 1, 0, 1], dtype=bool)
+_COMBO_EMPLOYEE = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=bool)
+_COMBO_REFERRED = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=bool)
+
+
 def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
     """(n, 5) share of the bill above the deductible paid by the fund at each alternative.
+
+    The rate depends only on (signed, scheme, referred), so it is computed for the eight
+    combinations by :func:`_rates_rows` and gathered per episode."""
+    table = _rates_rows(p, inpatient, _COMBO_SIGNED, _COMBO_EMPLOYEE, _COMBO_REFERRED)
+    code = signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
+    return table[code]
+
+
+def _rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """The reimbursement rules, row by row.
 
     Base rate by level (and scheme for admissions); + signed bonus at primary; + referral bonus at
     upper levels when referred; referred resident-scheme patients settled at least at the primary
@@ -110,16 +124,14 @@ def rate_at(p: dict, inpatient: bool, alt: np.ndarray | int, signed: np.ndarray,
 
 def inpatient_deductibles(p: dict, referred: np.ndarray) -> np.ndarray:
     """(n, 5) deductible per admission; cumulative deductible for referred admissions if enabled."""
-    n = referred.shape[0]
-    d = np.zeros((n, N_ALTS))
     dp = p["deductible.inpatient.primary"]
-    d[:, PRIMARY] = dp
-    d[:, SECONDARY] = p["deductible.inpatient.secondary"]
-    d[:, TERTIARY] = p["deductible.inpatient.tertiary"]
-    d[:, OUTSIDE] = p["deductible.inpatient.tertiary"]
+    table = np.zeros((2, N_ALTS))  # row 0 not referred, row 1 referred
+    table[:, PRIMARY] = dp
+    table[:, SECONDARY] = p["deductible.inpatient.secondary"]
+    table[:, TERTIARY:] = p["deductible.inpatient.tertiary"]
     if p["deductible.cumulative_upward_referral"]:
-        d[:, SECONDARY:] = np.where(referred[:, None], np.maximum(d[:, SECONDARY:] - dp, 0.0), d[:, SECONDARY:])
-    return d
+        table[1, SECONDARY:] = np.maximum(table[1, SECONDARY:] - dp, 0.0)
+    return table[referred.astype(np.int8)]
 
 
 def outpatient_deductible_left(p: dict, signed: np.ndarray, employee: np.ndarray, paid: np.ndarray) -> np.ndarray:
