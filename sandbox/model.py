@@ -12,7 +12,7 @@ import numpy as np
 
 from .agents import HOSPITALS, Fund, Hospital, Team
 from .phases import care_seeking, illness, payment, record, referral, settlement, signing
-from .population import synthesise
+from .population import N_CELLS, synthesise
 from .rng import Streams
 from .scenario import Scenario
 
@@ -131,8 +131,10 @@ class SandboxModel(mesa.Model):
         return np.fromiter((getattr(t, attr) for t in self.teams), dtype=np.float64, count=len(self.teams))
 
     def _new_year_accumulators(self) -> None:
-        n, nt = self.n_residents, len(self.teams)
-        self.yr = {k: np.zeros(n) for k in ("visits", "visits_primary", "admissions", "oop", "fund", "cost")}
+        nt = len(self.teams)
+        # yearly sums by population cell (see population.CELL_DIMS), for group results and budgets
+        self.yr = {k: np.zeros(N_CELLS) for k in ("visits", "visits_primary", "admissions", "oop", "fund", "cost")}
+        self.res_cell: np.ndarray | None = None  # recomputed when contracts change (first month of a year)
         self.team_year = {k: np.zeros(nt) for k in ("fund_signed", "upper_adm_signed", "fund_referred", "service")}
         self.ip_year = [0.0, 0]  # fund spending on admissions, number of admissions
 

@@ -14,6 +14,21 @@ DM_AGE_SHAPE = np.array([0.0, 0.45, 1.30, 2.10])
 INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])  # price sensitivity divisor by income quintile
 
 
+# (attribute, number of values); the order fixes the cell code
+CELL_DIMS = (("urban", 2), ("age_band", 4), ("chronic", 2), ("disabled", 2), ("employee", 2), ("quintile", 5), ("signed", 2))
+N_CELLS = int(np.prod([size for _, size in CELL_DIMS]))
+
+
+def cell_attribute(name: str) -> np.ndarray:
+    """The value of attribute ``name`` in each cell (length N_CELLS)."""
+    codes = np.arange(N_CELLS)
+    for dim, size in reversed(CELL_DIMS):
+        if dim == name:
+            return codes % size
+        codes = codes // size
+    raise KeyError(name)
+
+
 @dataclass
 class Residents:
     """One entry per resident in every column."""
@@ -50,6 +65,14 @@ class Residents:
         tier[self.disabled] = 2
         self.tier = tier
         self.priority = (self.age_band == 3) | self.chronic | self.disabled
+
+    def cells(self) -> np.ndarray:
+        """Population cell of each resident: every combination of the grouping dimensions that is
+        constant within a contract year (see CELL_DIMS). Yearly results accumulate by cell."""
+        code = np.zeros(self.n, dtype=np.int64)
+        for name, size in CELL_DIMS:
+            code = code * size + getattr(self, name).astype(np.int64)
+        return code
 
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .population import AGE_BANDS
+from .population import AGE_BANDS, CELL_DIMS, N_CELLS, cell_attribute
 
 HEADLINE = (
     "primary_care_share",
@@ -116,23 +116,24 @@ def headline_from_rows(ts: pd.DataFrame, n: int, team_income_mean: float) -> dic
 
 
 def group_table(m, year: int) -> list[dict[str, Any]]:
-    """Outcomes by population group for the year just ended (called by the model at year end)."""
+    """Outcomes by population group for the year just ended, from the yearly sums by population
+    cell (called by the model at year end; every grouping dimension is constant within a year)."""
     r, y = m.res, m.yr
+    cell = m.res_cell
+    n_cell = np.bincount(cell, minlength=N_CELLS).astype(np.float64)
     chronic = r.chronic
+    controlled_cell = np.bincount(cell, weights=(chronic & r.controlled).astype(np.float64), minlength=N_CELLS)
+    attr = {name: cell_attribute(name) for name, _ in CELL_DIMS}
     dims = {
-        # dimension: (integer code per resident, group labels)
-        "area": (r.urban.astype(np.int64), ("rural", "urban")),
-        "age_band": (r.age_band.astype(np.int64), AGE_BANDS),
-        "chronic": (chronic.astype(np.int64), ("no chronic", "chronic")),
-        "scheme": (r.employee.astype(np.int64), ("resident", "employee")),
-        "income_quintile": (r.quintile.astype(np.int64), ("Q1", "Q2", "Q3", "Q4", "Q5")),
-        "contract": (r.signed.astype(np.int64), ("unsigned", "signed")),
-        "contract_chronic": (
-            np.where(chronic, 1 + r.signed, 0).astype(np.int64),
-            ("no chronic", "unsigned chronic", "signed chronic"),
-        ),
+        # dimension: (group code of each cell, group labels)
+        "area": (attr["urban"], ("rural", "urban")),
+        "age_band": (attr["age_band"], AGE_BANDS),
+        "chronic": (attr["chronic"], ("no chronic", "chronic")),
+        "scheme": (attr["employee"], ("resident", "employee")),
+        "income_quintile": (attr["quintile"], ("Q1", "Q2", "Q3", "Q4", "Q5")),
+        "contract": (attr["signed"], ("unsigned", "signed")),
+        "contract_chronic": (np.where(attr["chronic"] == 1, 1 + attr["signed"], 0), ("no chronic", "unsigned chronic", "signed chronic")),
     }
-    controlled = (chronic & r.controlled).astype(np.float64)
     rows = []
     for dim, (code, labels) in dims.items():
         k = len(labels)
@@ -140,10 +141,12 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
         def total(w, code=code, k=k):
             return np.bincount(code, weights=w, minlength=k)
 
-        n = np.bincount(code, minlength=k)
+        n = total(n_cell)
         visits, vp = total(y["visits"]), total(y["visits_primary"])
         adm, oop, fund, cost = total(y["admissions"]), total(y["oop"]), total(y["fund"]), total(y["cost"])
-        signed, n_chronic, n_ctrl = total(r.signed.astype(np.float64)), total(chronic.astype(np.float64)), total(controlled)
+        signed = total(n_cell * attr["signed"])
+        n_chronic = total(n_cell * attr["chronic"])
+        n_ctrl = total(controlled_cell)
         for g in range(k):
             if n[g] == 0:
                 continue

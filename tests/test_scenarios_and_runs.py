@@ -138,3 +138,16 @@ def test_problem_messages_show_values_as_they_are_written_in_toml():
     with pytest.raises(ScenarioError) as e:
         Scenario.from_toml('[referral]\nbinding = "medium"\n', source="b.toml")
     assert 'referral.binding = "medium"' in str(e.value)
+
+
+def test_results_by_group_add_up_to_the_whole_district_in_every_dimension():
+    res = simulate(Scenario.preset("value_based_capitation"), residents=6_000, years=2, seed=4)
+    ts = res.timeseries[res.timeseries.year == 2]
+    visits = float((ts.visits_primary + ts.visits_secondary + ts.visits_tertiary).sum())
+    oop = float(ts.oop.sum())
+    g = res.by_group(2)
+    for dim, part in g.groupby("dimension"):
+        assert part.residents.sum() == 6_000, dim
+        assert abs((part.visits_per_capita * part.residents).sum() - visits) < 1e-6 * visits, dim
+        assert abs((part.oop_per_capita * part.residents).sum() - oop) < 1e-6 * oop, dim
+        assert abs((part.signing_rate * part.residents).sum() - ts.signed.iloc[-1]) < 1e-6, dim

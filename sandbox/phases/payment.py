@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..population import N_CELLS
 from .common import (
     LEVEL_OF_ALT,
     NONE,
@@ -147,14 +148,17 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
         h.fund_claims_year += float(paid[h.alt, 1:3].sum())
         h.month_visits = float(cnt[h.alt, 1].sum())
 
-    # per-resident yearly accumulators (for results by population group)
+    # yearly sums by population cell (for results by group and risk-adjusted team budgets)
+    if m.res_cell is None or m.month % 12 == 0:
+        m.res_cell = r.cells()
     y = m.yr
-    y["visits"] += _bincount(ep.res[op], None, n)
-    y["visits_primary"] += _bincount(ep.res[op & (level == 1)], None, n)
-    y["admissions"] += _bincount(ep.res[adm], None, n)
-    y["oop"] += _bincount(ep.res, oop, n)
-    y["fund"] += _bincount(ep.res, fund, n)
-    y["cost"] += _bincount(ep.res, price, n)
+    cell = m.res_cell[ep.res]
+    y["visits"] += _bincount(cell[op], None, N_CELLS)
+    y["visits_primary"] += _bincount(cell[op & (level == 1)], None, N_CELLS)
+    y["admissions"] += _bincount(cell[adm], None, N_CELLS)
+    y["oop"] += _bincount(cell, oop, N_CELLS)
+    y["fund"] += _bincount(cell, fund, N_CELLS)
+    y["cost"] += _bincount(cell, price, N_CELLS)
 
     # per-team yearly figures for its signed residents (budgets and bonuses)
     nt = len(m.teams)

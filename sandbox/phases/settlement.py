@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import PAYERS
+from ..population import N_CELLS, cell_attribute
 from .illness import ADMIT_AGE
 from .signing import fee_per_resident, payer_shares
 
@@ -49,10 +50,13 @@ def _settle_year(m) -> None:
     nt = len(m.teams)
     teams = r.team
     signed = r.signed
-    # --- team budgets: risk-adjusted yardstick by (tier, age band) cell ---
-    cell = r.tier.astype(np.int64) * 4 + r.age_band
-    cell_mean = np.bincount(cell, weights=m.yr["fund"], minlength=12) / np.maximum(np.bincount(cell, minlength=12), 1)
-    expected = cell_mean[cell]
+    # --- team budgets: risk-adjusted yardstick by (tier, age band) ---
+    tier_age_of_cell = np.where(cell_attribute("disabled") == 1, 2, cell_attribute("chronic")) * 4 + cell_attribute("age_band")
+    residents_per_cell = np.bincount(m.res_cell, minlength=N_CELLS)
+    fund_ta = np.bincount(tier_age_of_cell, weights=m.yr["fund"], minlength=12)
+    n_ta = np.bincount(tier_age_of_cell, weights=residents_per_cell, minlength=12)
+    cell_mean = fund_ta / np.maximum(n_ta, 1)
+    expected = cell_mean[r.tier.astype(np.int64) * 4 + r.age_band]
     budget = np.bincount(teams[signed], weights=expected[signed], minlength=nt) * (1 + p["budget.team_growth"])
     surplus = budget - ty["fund_signed"]
     n_signed = np.bincount(teams[signed], minlength=nt)
