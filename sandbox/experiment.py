@@ -1,0 +1,497 @@
+"""Experiment files: which scenarios to compare, which levers vary and how, replicates, sizes, seeds.
+
+An experiment file is TOML::
+
+    [experiment]
+    name = "gap_sweep"
+    scenarios = ["baseline", "hangzhou_2016"]   # preset names or scenario files (relative to this file)
+    residents = 10000
+    years = 3
+    seed = 2024                                 # master seed; replicate seeds derive from it
+    replicates = 3
+    method = "grid"                             # grid | list | lhs | sobol | morris | calibrate
+    samples = 16                                # lhs / sobol / morris base sample size
+    outcomes = ["primary_care_share", "fund_spending_per_capita"]   # default: every headline outcome
+
+    [fixed]                                     # overrides applied to every run
+    signing.enabled = true
+
+    [[vary]]                                    # grid / lhs / sobol / morris / calibrate
+    lever = "reimbursement.signed_primary_bonus"
+    values = [0.0, 0.1, 0.2]                    # grid
+    # range = [0.0, 0.3]                        # lhs / sobol / morris / calibrate
+
+    [[point]]                                   # method = "list": one table per design point
+    label = "big gap"
+    reimbursement.outpatient.tertiary = 0.3
+
+    [[target]]                                  # method = "calibrate"
+    outcome = "primary_care_share_signed"
+    value = 0.6467
+
+Everything is checked before any run starts; every problem is reported at once as a
+:class:`~sandbox.validation.Problem` (file, key, value, what is allowed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .params import BY_PATH
+from .results import OUTCOME_LABELS
+from .scenario import Scenario, _flatten
+from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override
+
+METHODS = ("grid", "list", "lhs", "sobol", "morris", "calibrate")
+EXPERIMENT_KEYS = {
+    "name": "a short name",
+    "description": "free text",
+    "scenarios": "list of preset names or scenario files",
+    "residents": "whole number, at least 100",
+    "years": "whole number, at least 1",
+    "seed": "master seed, a whole number >= 0",
+    "replicates": "whole number, at least 1",
+    "method": "one of " + ", ".join(METHODS),
+    "samples": "base sample size for lhs / sobol / morris",
+    "outcomes": "list of outcome names",
+    "morris_levels": "number of grid levels for Morris (even, >= 2)",
+    "second_order": "Sobol second-order indices (true/false)",
+    "year": "year whose outcomes are analysed (sensitivity / calibration); default the last",
+    "optimizer": "scipy.optimize.minimize method for calibration: nelder-mead or powell",
+    "max_evaluations": "calibration budget: parameter sets to simulate",
+}
+TOP_KEYS = ("experiment", "fixed", "vary", "point", "target")
+VARY_KEYS = ("lever", "values", "range", "start")
+TARGET_KEYS = ("outcome", "value", "weight")
+ALL_OUTCOMES = tuple(OUTCOME_LABELS) + (
+    "fund_outpatient_primary",
+    "fund_inpatient_primary",
+    "fund_outpatient_secondary",
+    "fund_inpatient_secondary",
+    "fund_outpatient_tertiary",
+    "fund_inpatient_tertiary",
+    "fund_rehab",
+    "fund_signing_fees",
+    "fund_bonuses",
+    "fund_team_surplus",
+    "fund_alliance_surplus",
+)
+
+
+@dataclass(frozen=True)
+class Vary:
+    lever: str
+    values: tuple | None = None
+    range: tuple[float, float] | None = None
+    start: float | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    outcome: str
+    value: float
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    scenarios: tuple[str, ...]
+    residents: int = 10_000
+    years: int = 3
+    seed: int = 0
+    replicates: int = 1
+    method: str = "grid"
+    samples: int = 8
+    outcomes: tuple[str, ...] = ALL_OUTCOMES
+    fixed: dict[str, Any] = field(default_factory=dict)
+    vary: tuple[Vary, ...] = ()
+    points: tuple[dict[str, Any], ...] = ()
+    targets: tuple[Target, ...] = ()
+    morris_levels: int = 4
+    second_order: bool = False
+    year: int | None = None
+    optimizer: str = "nelder-mead"
+    max_evaluations: int = 40
+    description: str = ""
+    text: str = ""  # the file content, kept for the manifest
+    path: str | None = None
+
+    # ------------------------------------------------------------ derived
+    @property
+    def digest(self) -> str:
+        """Hash of everything that determines the runs (not the name or description)."""
+        d = {
+            "scenarios": [scenario_text(s, self.path) for s in self.scenarios],
+            "residents": self.residents,
+            "years": self.years,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "method": self.method,
+            "samples": self.samples,
+            "fixed": self.fixed,
+            "vary": [v.__dict__ for v in self.vary],
+            "points": list(self.points),
+            "morris_levels": self.morris_levels,
+            "second_order": self.second_order,
+        }
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def replicate_seeds(self) -> list[int]:
+        """Seeds shared by every design point (common random numbers), from the master seed."""
+        children = np.random.SeedSequence(self.seed).spawn(self.replicates)
+        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+    def problem(self) -> dict:
+        """The SALib problem dict for the varied levers (ranges)."""
+        return {
+            "num_vars": len(self.vary),
+            "names": [v.lever for v in self.vary],
+            "bounds": [list(v.range) for v in self.vary],
+        }
+
+    def design(self) -> tuple[list[dict[str, Any]], list[str], np.ndarray | None]:
+        """Design points as override dicts, a label per point, and the raw sample matrix (if sampled)."""
+        if self.method == "grid":
+            names = [v.lever for v in self.vary]
+            combos = list(itertools.product(*[v.values for v in self.vary])) if self.vary else [()]
+            pts = [dict(zip(names, c)) for c in combos]
+            labels = [", ".join(f"{k.split('.')[-1]}={v}" for k, v in p.items()) or "default" for p in pts]
+            return pts, labels, None
+        if self.method == "list":
+            pts, labels = [], []
+            for i, p in enumerate(self.points):
+                p = dict(p)
+                labels.append(str(p.pop("label", f"point {i}")))
+                pts.append(p)
+            return pts, labels, None
+        if self.method == "calibrate":
+            return [{}], ["start"], None
+        prob = self.problem()
+        if self.method == "lhs":
+            from scipy.stats import qmc
+
+            u = qmc.LatinHypercube(d=prob["num_vars"], seed=np.random.default_rng(self.seed)).random(self.samples)
+            lo = np.array([b[0] for b in prob["bounds"]])
+            hi = np.array([b[1] for b in prob["bounds"]])
+            X = lo + u * (hi - lo)
+        elif self.method == "sobol":
+            from SALib.sample import sobol as sobol_sample
+
+            X = sobol_sample.sample(prob, self.samples, calc_second_order=self.second_order, scramble=True, seed=self.seed)
+        else:  # morris
+            from SALib.sample import morris as morris_sample
+
+            X = morris_sample.sample(prob, self.samples, num_levels=self.morris_levels, seed=self.seed)
+        pts = [self.coerce_row(row) for row in X]
+        labels = [f"sample {i}" for i in range(len(pts))]
+        return pts, labels, X
+
+    def coerce_row(self, row) -> dict[str, Any]:
+        out = {}
+        for v, x in zip(self.vary, row):
+            lever = BY_PATH[v.lever]
+            out[v.lever] = int(round(float(x))) if lever.kind == "int" else float(x)
+        return out
+
+
+def scenario_text(ref: str, base: str | None) -> str:
+    """Resolve a scenario reference to its file text (for hashing and the manifest)."""
+    return resolve_scenario(ref, base).to_toml(full=False)
+
+
+def resolve_scenario(ref: str, base: str | None = None) -> Scenario:
+    p = Path(ref)
+    if p.suffix == ".toml" or "/" in ref:
+        if not p.is_absolute() and base is not None and not p.exists():
+            p = Path(base).parent / p
+        return Scenario.load(p)
+    return Scenario.preset(ref)
+
+
+# ---------------------------------------------------------------------------- loading
+def load_experiment(path: str | Path) -> Experiment:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem("file", str(path), "file not found", file=str(path))]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([Problem("file", str(path), f"cannot be read: {e}", file=str(path))]) from None
+    return parse_experiment(text, source=str(path))
+
+
+def parse_experiment(text: str, source: str | None = None) -> Experiment:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([Problem("toml", "(file)", f"not valid TOML: {e}", file=source)]) from None
+    probs: list[Problem] = []
+
+    def bad(key, value, msg):
+        probs.append(Problem(key, value, msg, file=source))
+
+    for k in data:
+        if k not in TOP_KEYS:
+            bad(k, data[k], "unknown section; valid sections: [experiment], [fixed], [[vary]], [[point]], [[target]]")
+    ex = data.get("experiment", {})
+    if not isinstance(ex, dict):
+        bad("experiment", ex, "must be a table: [experiment]")
+        ex = {}
+    for k, v in ex.items():
+        if k not in EXPERIMENT_KEYS:
+            bad(f"experiment.{k}", v, "unknown key; valid keys under 'experiment': " + ", ".join(EXPERIMENT_KEYS))
+
+    def whole(key, default, lo, hi=None):
+        v = ex.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
+            rng = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
+            bad(f"experiment.{key}", v, f"must be a whole number {rng}")
+            return default
+        return v
+
+    residents = whole("residents", 10_000, 100, 10_000_000)
+    years = whole("years", 3, 1, 100)
+    seed = whole("seed", 0, 0, 2**63 - 1)
+    replicates = whole("replicates", 1, 1, 10_000)
+    samples = whole("samples", 8, 1, 1_000_000)
+    morris_levels = whole("morris_levels", 4, 2, 100)
+    max_evals = whole("max_evaluations", 40, 1, 100_000)
+    year = ex.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1 <= year <= years):
+        bad("experiment.year", year, f"must be a whole number from 1 to years ({years})")
+        year = None
+    method = ex.get("method", "grid")
+    if method not in METHODS:
+        bad("experiment.method", method, "not a valid method; allowed " + ", ".join(repr(m) for m in METHODS))
+        method = "grid"
+    optimizer = str(ex.get("optimizer", "nelder-mead")).lower()
+    if optimizer not in ("nelder-mead", "powell"):
+        bad("experiment.optimizer", ex.get("optimizer"), "allowed 'nelder-mead' or 'powell'")
+    second_order = ex.get("second_order", False)
+    if not isinstance(second_order, bool):
+        bad("experiment.second_order", second_order, "must be true or false")
+        second_order = False
+
+    scen = ex.get("scenarios", ["baseline"])
+    if isinstance(scen, str):
+        scen = [scen]
+    if not isinstance(scen, list) or not scen or not all(isinstance(s, str) for s in scen):
+        bad("experiment.scenarios", scen, "must be a non-empty list of preset names or scenario files")
+        scen = ["baseline"]
+    if len(set(scen)) != len(scen):
+        bad("experiment.scenarios", scen, "lists a scenario twice")
+    base_scen: dict[str, Scenario] = {}
+    for s in scen:
+        try:
+            base_scen[s] = resolve_scenario(s, source)
+        except ScenarioError as e:
+            probs.extend(replace(p, key=f"experiment.scenarios: {p.key}", file=p.file or source) for p in e.problems)
+    if method == "calibrate" and len(scen) != 1:
+        bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
+
+    outcomes = ex.get("outcomes", list(ALL_OUTCOMES))
+    if not isinstance(outcomes, list) or not outcomes or not all(isinstance(o, str) for o in outcomes):
+        bad("experiment.outcomes", outcomes, "must be a non-empty list of outcome names")
+        outcomes = list(ALL_OUTCOMES)
+    for o in outcomes:
+        if o not in ALL_OUTCOMES:
+            bad("experiment.outcomes", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
+
+    # fixed overrides
+    fixed_raw = data.get("fixed", {})
+    if not isinstance(fixed_raw, dict):
+        bad("fixed", fixed_raw, "must be a table of lever overrides: [fixed] with key = value lines")
+        fixed_raw = {}
+    fixed = _flatten(fixed_raw)
+    for k, v in fixed.items():
+        probs.extend(replace(p, key=f"fixed.{p.key}", file=source) for p in check_override(k, v))
+
+    # varied levers
+    vary_raw = data.get("vary", [])
+    if not isinstance(vary_raw, list):
+        bad("vary", vary_raw, "must be an array of tables: [[vary]] with lever = ... and values = [...] or range = [lo, hi]")
+        vary_raw = []
+    vary: list[Vary] = []
+    for i, v in enumerate(vary_raw):
+        key = f"vary[{i}]"
+        if not isinstance(v, dict):
+            bad(key, v, "must be a table with lever = ... and values = [...] or range = [lo, hi]")
+            continue
+        for k in v:
+            if k not in VARY_KEYS:
+                bad(f"{key}.{k}", v[k], "unknown key; valid keys in [[vary]]: " + ", ".join(VARY_KEYS))
+        lever = v.get("lever")
+        if not isinstance(lever, str):
+            bad(f"{key}.lever", lever, "missing or not a string; name a lever path (run 'sandbox levers')")
+            continue
+        if lever not in BY_PATH:
+            probs.extend(replace(p, key=f"{key}.lever", file=source) for p in check_known_key(lever, lever))
+            continue
+        if lever in [x.lever for x in vary]:
+            bad(f"{key}.lever", lever, "varied twice")
+        lv = BY_PATH[lever]
+        values = v.get("values")
+        rng = v.get("range")
+        start = v.get("start")
+        needs_range = method in ("lhs", "sobol", "morris", "calibrate")
+        if needs_range:
+            if values is not None:
+                bad(f"{key}.values", values, f"method {method!r} samples from a range; use range = [lo, hi] instead of values")
+            if lv.kind not in ("float", "int"):
+                bad(f"{key}.lever", lever, f"method {method!r} needs a numeric lever; this one is {lv.kind} ({lv.describe_range()})")
+                continue
+            if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)):
+                bad(f"{key}.range", rng, "must be [lo, hi], two numbers")
+                continue
+            lo, hi = float(rng[0]), float(rng[1])
+            if not lo < hi:
+                bad(f"{key}.range", rng, "lo must be below hi")
+            for x in (lo, hi):
+                for p in check_range_only(lever, x):
+                    probs.append(replace(p, key=f"{key}.range ({lever})", file=source))
+            if start is not None:
+                if not isinstance(start, (int, float)) or isinstance(start, bool) or not lo <= start <= hi:
+                    bad(f"{key}.start", start, f"must be a number inside the range [{lo}, {hi}]")
+                    start = None
+            vary.append(Vary(lever, None, (lo, hi), None if start is None else float(start)))
+        else:
+            if rng is not None:
+                bad(f"{key}.range", rng, f"method {method!r} takes values = [...]; ranges are for lhs, sobol, morris and calibrate")
+            if not isinstance(values, list) or not values:
+                bad(f"{key}.values", values, "must be a non-empty list of lever values")
+                continue
+            ok = True
+            for x in values:
+                for p in check_override(lever, x):
+                    probs.append(replace(p, key=f"{key}.values ({p.key})", file=source))
+                    ok = False
+            if ok:
+                vary.append(Vary(lever, tuple(values)))
+
+    # explicit points
+    pts_raw = data.get("point", [])
+    points: list[dict] = []
+    if not isinstance(pts_raw, list):
+        bad("point", pts_raw, "must be an array of tables: [[point]] with lever = value lines")
+        pts_raw = []
+    for i, p in enumerate(pts_raw):
+        if not isinstance(p, dict):
+            bad(f"point[{i}]", p, "must be a table of lever = value lines (and optionally label)")
+            continue
+        flat = _flatten({k: v for k, v in p.items() if k != "label"})
+        for k, v in flat.items():
+            probs.extend(replace(pr, key=f"point[{i}].{pr.key}", file=source) for pr in check_override(k, v))
+        if "label" in p:
+            flat["label"] = str(p["label"])
+        points.append(flat)
+
+    # targets
+    tg_raw = data.get("target", [])
+    targets: list[Target] = []
+    if not isinstance(tg_raw, list):
+        bad("target", tg_raw, "must be an array of tables: [[target]] with outcome = ... and value = ...")
+        tg_raw = []
+    for i, t in enumerate(tg_raw):
+        key = f"target[{i}]"
+        if not isinstance(t, dict):
+            bad(key, t, "must be a table with outcome = ... and value = ...")
+            continue
+        for k in t:
+            if k not in TARGET_KEYS:
+                bad(f"{key}.{k}", t[k], "unknown key; valid keys in [[target]]: " + ", ".join(TARGET_KEYS))
+        o, val, w = t.get("outcome"), t.get("value"), t.get("weight", 1.0)
+        if o not in ALL_OUTCOMES:
+            bad(f"{key}.outcome", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
+            continue
+        if not isinstance(val, (int, float)) or isinstance(val, bool):
+            bad(f"{key}.value", val, "must be a number")
+            continue
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
+            bad(f"{key}.weight", w, "must be a positive number")
+            continue
+        targets.append(Target(o, float(val), float(w)))
+
+    # method-specific requirements
+    if method in ("lhs", "sobol", "morris", "calibrate") and not vary_raw:
+        bad("vary", _MISSING, f"method {method!r} needs at least one [[vary]] table with lever and range")
+    if method in ("sobol", "morris") and len(vary_raw) < 2:
+        bad("vary", len(vary_raw), f"method {method!r} needs at least two varied levers")
+    if method == "list" and not pts_raw:
+        bad("point", _MISSING, "method 'list' needs at least one [[point]] table")
+    if method != "list" and pts_raw:
+        bad("point", len(pts_raw), f"[[point]] tables are only used with method = 'list' (method is {method!r})")
+    if method == "calibrate" and not tg_raw:
+        bad("target", _MISSING, "method 'calibrate' needs at least one [[target]] table with outcome and value")
+    if method == "morris" and morris_levels % 2:
+        bad("experiment.morris_levels", morris_levels, "must be even")
+    if method == "sobol" and samples & (samples - 1):
+        bad("experiment.samples", samples, "Sobol sampling needs a power of two (e.g. 8, 16, 64, 256)")
+
+    if probs:
+        raise ScenarioError(_unique(probs))
+    if method == "calibrate":
+        outcomes = sorted(set(outcomes) | {t.outcome for t in targets}, key=list(ALL_OUTCOMES).index)
+    exp = Experiment(
+        name=str(ex.get("name") or (Path(source).stem if source else "experiment")),
+        description=str(ex.get("description", "")),
+        scenarios=tuple(scen),
+        residents=residents,
+        years=years,
+        seed=seed,
+        replicates=replicates,
+        method=method,
+        samples=samples,
+        outcomes=tuple(outcomes),
+        fixed=fixed,
+        vary=tuple(vary),
+        points=tuple(points),
+        targets=tuple(targets),
+        morris_levels=morris_levels,
+        second_order=second_order,
+        year=year,
+        optimizer=optimizer,
+        max_evaluations=max_evals,
+        text=text,
+        path=source,
+    )
+    # every scenario x design point must be a consistent scenario (contradiction checks)
+    pts, labels, _ = exp.design()
+    seen = set()
+    for s in scen:
+        for p, lab in zip(pts, labels):
+            try:
+                base_scen[s].with_overrides({**fixed, **p})
+            except ScenarioError as e:
+                for pr in e.problems:
+                    msg = str(pr)
+                    if msg not in seen:
+                        seen.add(msg)
+                        probs.append(Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=source))
+    if probs:
+        raise ScenarioError(probs[:20])
+    return exp
+
+
+def check_range_only(lever_path: str, x: float) -> list[Problem]:
+    lv = BY_PATH[lever_path]
+    value = int(round(x)) if lv.kind == "int" else float(x)
+    return check_override(lever_path, value)
+
+
+def _unique(probs: list[Problem]) -> list[Problem]:
+    out, seen = [], set()
+    for p in probs:
+        s = str(p)
+        if s not in seen:
+            seen.add(s)
+            out.append(p)
+    return out
