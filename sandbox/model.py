@@ -107,7 +107,7 @@ class SandboxModel(mesa.Model):
 
     def blocks(self, n: int) -> list[slice]:
         """Split ``n`` rows into blocks for the thread pool (one block when small)."""
-        k = self.threads if n >= 100_000 else 1
+        k = self.threads if n >= 20_000 else 1
         edges = np.linspace(0, n, k + 1).astype(int)
         return [slice(edges[i], edges[i + 1]) for i in range(k)]
 
