@@ -16,14 +16,16 @@ def simulate(
     years: int = 3,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    threads: int = 2,
 ) -> Result:
     """Run ``scenario`` for ``years`` with ``residents`` synthetic residents and return a Result.
 
-    ``progress(month_done, n_months)`` is called after every month if given.
+    ``progress(month_done, n_months)`` is called after every month if given. ``threads`` splits
+    large months across a thread pool; results are identical for any number of threads.
     """
     from .model import SandboxModel
 
-    model = SandboxModel(scenario, residents=residents, years=years, seed=seed)
+    model = SandboxModel(scenario, residents=residents, years=years, seed=seed, threads=threads)
     try:
         model.run(progress)
         return Result(

@@ -50,3 +50,10 @@ def test_random_draws_depend_only_on_seed_stream_id_and_month_not_on_batch_compo
     assert not np.array_equal(whole, s.uniform("choice", ids, 4, 0))
     assert 0.0 < whole.min() and whole.max() < 1.0
     assert abs(whole.mean() - 0.5) < 0.05
+
+
+def test_the_number_of_threads_does_not_change_the_results():
+    sc = Scenario.preset("shanghai_1plus1plus1")
+    one = simulate(sc, residents=40_000, years=1, seed=8, threads=1)
+    two = simulate(sc, residents=40_000, years=1, seed=8, threads=2)
+    pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
