@@ -18,7 +18,7 @@ app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true
 
 test: $(STAMP)
-	$(BIN)/ruff check sandbox tests benchmarks app.py
+	$(BIN)/ruff check sandbox tests benchmarks notebooks/make_notebooks.py $(wildcard app.py ui)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
