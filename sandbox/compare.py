@@ -1,0 +1,195 @@
+"""Comparisons of a baseline with reforms: replicate runs with common random numbers, paired
+differences with intervals, and tidy tables for charts. No UI code here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .results import OUTCOME_LABELS
+from .scenario import Scenario
+from .simulate import simulate
+
+CARD_OUTCOMES = (
+    "primary_care_share",
+    "fund_spending_per_capita",
+    "oop_per_capita",
+    "signing_rate",
+    "chronic_control_rate",
+    "referrals_up",
+    "referrals_down",
+    "admissions_per_1000",
+    "tertiary_wait_days",
+    "team_income_mean",
+)
+SPENDING_PARTS = (
+    "fund_outpatient_primary",
+    "fund_outpatient_secondary",
+    "fund_outpatient_tertiary",
+    "fund_inpatient_primary",
+    "fund_inpatient_secondary",
+    "fund_inpatient_tertiary",
+    "fund_rehab",
+    "fund_signing_fees",
+    "fund_bonuses",
+    "fund_team_surplus",
+    "fund_alliance_surplus",
+)
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """Replicate seeds derived from one seed; every scenario uses the same list (paired runs)."""
+    children = np.random.SeedSequence(int(seed)).spawn(int(replicates))
+    return [int(c.generate_state(1)[0]) for c in children]
+
+
+@dataclass
+class RunTables:
+    """What a comparison keeps of one run (plain tables, cheap to cache and pickle)."""
+
+    summary: dict[str, float]
+    yearly: pd.DataFrame
+    timeseries: pd.DataFrame
+    groups: pd.DataFrame
+
+
+def run_tables(scenario: Scenario, residents: int, years: int, seed: int, progress=None) -> RunTables:
+    res = simulate(scenario, residents=residents, years=years, seed=seed, progress=progress)
+    return RunTables(res.summary(), res.yearly(), res.timeseries, res.by_group())
+
+
+@dataclass
+class Comparison:
+    """Runs of named scenarios (the first is the baseline), each with the same replicate seeds."""
+
+    names: list[str]
+    runs: dict[str, list[RunTables]]  # name -> one RunTables per replicate
+
+    @property
+    def baseline(self) -> str:
+        return self.names[0]
+
+    def headline(self, lo: float = 0.1, hi: float = 0.9) -> pd.DataFrame:
+        """One row per scenario × outcome: mean over replicates, its lo–hi quantiles, and the paired
+        difference against the baseline with its lo–hi quantiles."""
+        rows = []
+        base = self.runs[self.baseline]
+        for name in self.names:
+            for out in self.runs[name][0].summary:
+                vals = np.array([r.summary[out] for r in self.runs[name]], dtype=float)
+                diffs = vals - np.array([r.summary[out] for r in base], dtype=float)
+                rows.append(
+                    {
+                        "scenario": name,
+                        "outcome": out,
+                        "value": float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan"),
+                        "value_lo": _q(vals, lo),
+                        "value_hi": _q(vals, hi),
+                        "diff": float(np.nanmean(diffs)) if np.isfinite(diffs).any() else float("nan"),
+                        "diff_lo": _q(diffs, lo),
+                        "diff_hi": _q(diffs, hi),
+                        "replicates": len(vals),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def monthly(self, outcome: str) -> pd.DataFrame:
+        """Monthly series of a derived outcome per scenario with 10–90% band over replicates."""
+        frames = []
+        for name in self.names:
+            per = np.array([_monthly_value(r.timeseries, outcome) for r in self.runs[name]])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "month": np.arange(per.shape[1]) + 1,
+                        "mean": per.mean(axis=0),
+                        "lo": np.quantile(per, 0.1, axis=0),
+                        "hi": np.quantile(per, 0.9, axis=0),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def spending(self) -> pd.DataFrame:
+        """Fund spending per resident by category and level (last year, replicate mean), tidy."""
+        rows = []
+        for name in self.names:
+            for part in SPENDING_PARTS:
+                v = np.mean([r.summary.get(part, 0.0) for r in self.runs[name]])
+                rows.append({"scenario": name, "category": part, "yuan": float(v)})
+        return pd.DataFrame(rows)
+
+    def yearly(self) -> pd.DataFrame:
+        """Yearly headline outcomes, replicate mean, one row per scenario × year."""
+        frames = []
+        for name in self.names:
+            df = pd.concat([r.yearly for r in self.runs[name]]).groupby("year", as_index=False).mean(numeric_only=True)
+            df.insert(0, "scenario", name)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def groups(self) -> pd.DataFrame:
+        """Results by population group (last year, replicate mean)."""
+        frames = []
+        for name in self.names:
+            df = pd.concat([r.groups for r in self.runs[name]])
+            df = df.groupby(["dimension", "group"], as_index=False, sort=False).mean(numeric_only=True)
+            df.insert(0, "scenario", name)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+
+def _q(x: np.ndarray, q: float) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.quantile(x, q)) if x.size else float("nan")
+
+
+def _monthly_value(ts: pd.DataFrame, outcome: str) -> np.ndarray:
+    visits = ts.visits_primary + ts.visits_secondary + ts.visits_tertiary
+    n = ts.residents.iloc[0]
+    derived = {
+        "primary_care_share": ts.visits_primary / visits.where(visits > 0),
+        "signing_rate": ts.signed / n,
+        "fund_spending_per_capita": ts.fund_spending / n * 12,
+        "oop_per_capita": ts.oop / n * 12,
+        "chronic_control_rate": ts.chronic_controlled / ts.chronic.where(ts.chronic > 0),
+        "tertiary_wait_days": ts.tertiary_wait_days,
+        "referrals_up": ts.referrals_up,
+        "referrals_down": ts.referrals_down,
+        "fund_balance": ts.fund_balance,
+    }
+    return np.asarray(derived[outcome], dtype=float)
+
+
+def compare(
+    scenarios: dict[str, Scenario],
+    residents: int,
+    years: int,
+    seed: int,
+    replicates: int = 1,
+    run: Callable[[Scenario, int, int, int], RunTables] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Comparison:
+    """Run every scenario with the same replicate seeds. ``run`` may be a cached version of
+    :func:`run_tables`; ``progress(fraction_done)`` is called after each run."""
+    run = run or run_tables
+    seeds = replicate_seeds(seed, replicates) if replicates > 1 else [int(seed)]
+    names = list(scenarios)
+    runs: dict[str, list[RunTables]] = {}
+    total, done = len(names) * len(seeds), 0
+    for name in names:
+        runs[name] = []
+        for s in seeds:
+            runs[name].append(run(scenarios[name], residents, years, s))
+            done += 1
+            if progress is not None:
+                progress(done / total)
+    return Comparison(names, runs)
+
+
+def outcome_unit(outcome: str) -> str:
+    return OUTCOME_LABELS.get(outcome, ("", "", ""))[2]

@@ -1,0 +1,176 @@
+"""Interface strings in Chinese and English, and number formats that follow the language
+(万 / 亿元 in Chinese, k / M in English). No UI code here."""
+
+from __future__ import annotations
+
+import math
+
+from .params import GROUPS, Lever
+from .results import OUTCOME_LABELS
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # key: (Chinese, English)
+    "app_title": ("基层医改政策沙盘", "Primary-care reform sandbox"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "page_compare": ("情景比较", "Compare scenarios"),
+    "page_glossary": ("术语表", "Glossary"),
+    "page_walkthrough": ("城市案例导览", "Guided walkthrough"),
+    "presentation": ("演示模式（大字卡片）", "Presentation mode (large cards)"),
+    "baseline": ("基线情景", "Baseline scenario"),
+    "reform_preset": ("改革方案起点（预设）", "Reform starts from preset"),
+    "more_reforms": ("另加比较的预设方案（最多 3 个）", "Also compare presets (up to 3)"),
+    "residents": ("模拟居民数", "Residents simulated"),
+    "years": ("模拟年数", "Years"),
+    "replicates": ("重复次数（不确定性）", "Replicates (uncertainty)"),
+    "seed": ("随机种子", "Random seed"),
+    "levers": ("政策杠杆", "Policy levers"),
+    "changed": ("已修改", "changed"),
+    "reset_group": ("重置本组", "Reset this group"),
+    "reset": ("重置", "reset"),
+    "changed_levers": ("已修改的杠杆", "Levers changed"),
+    "none_changed": ("未修改任何杠杆（改革方案与其预设相同）。", "No lever changed (the reform equals its preset)."),
+    "headline": ("核心结果（最后一年）", "Headline outcomes (last year)"),
+    "vs_baseline": ("与基线相比", "vs baseline"),
+    "interval": ("10–90% 区间", "10–90% interval"),
+    "reform": ("改革方案", "Reform"),
+    "timeseries": ("月度变化", "Month by month"),
+    "spending": ("基金支出构成（每人每年，元）", "Fund spending by category and level (yuan per resident per year)"),
+    "groups": ("分人群结果", "Results by population group"),
+    "dimension": ("分组维度", "Group by"),
+    "outcome": ("指标", "Outcome"),
+    "month": ("月", "Month"),
+    "scenario": ("情景", "Scenario"),
+    "yuan_per_resident": ("元/人/年", "yuan per resident per year"),
+    "downloads": ("下载与分享", "Download and share"),
+    "download_toml": ("下载改革方案（TOML）", "Download reform scenario (TOML)"),
+    "download_csv": ("下载结果（CSV）", "Download results (CSV)"),
+    "download_xlsx": ("下载结果（Excel）", "Download results (Excel)"),
+    "download_html": ("下载比较报告（HTML）", "Download comparison report (HTML)"),
+    "share_link": ("本页链接已包含当前方案，可直接复制地址栏分享。", "The page address holds the current scenario: copy it to share."),
+    "upload": ("上传情景文件（TOML）", "Upload a scenario file (TOML)"),
+    "paste": ("或粘贴 TOML 文本", "or paste TOML text"),
+    "load_pasted": ("载入粘贴的方案", "Load pasted scenario"),
+    "upload_error": ("文件有误，未载入（当前方案保持不变）：", "The file has problems and was not loaded (the current scenario is kept):"),
+    "upload_ok": ("已载入方案：", "Loaded scenario:"),
+    "invalid_reform": ("当前杠杆组合无效：", "The current lever settings are not valid:"),
+    "running": ("正在模拟……", "Simulating…"),
+    "question": (
+        "例如：把基层报销比例提高 10 个百分点、每名签约居民付给团队 150 元，基层就诊占比和基金支出会怎样？",
+        "For example: what happens to primary-care share and fund spending if the primary rate rises 10 points and teams get 150 yuan per signed resident?",
+    ),
+    "glossary_terms": ("关键术语", "Key terms"),
+    "glossary_levers": ("全部杠杆", "All levers"),
+    "glossary_outcomes": ("结果指标", "Outcomes"),
+    "source": ("来源", "Source"),
+    "default": ("默认值", "Default"),
+    "range": ("取值范围", "Range"),
+    "unit": ("单位", "Unit"),
+    "walk_intro": (
+        "三个种子城市的改革：改了什么，模型显示了什么。每一步把该城市方案与基线辖区比较（相同随机数）。",
+        "Three seed cities' reforms: what was changed and what the model shows. Each step compares the city's scenario with the baseline district (same random numbers).",
+    ),
+    "walk_changed": ("改了什么", "What was changed"),
+    "walk_shows": ("模型显示", "What the model shows"),
+    "assumptions": ("假设与来源", "Assumptions and sources"),
+    "model_version": ("模型版本", "Model version"),
+}
+
+TERMS: list[tuple[str, str, str]] = [
+    # (Chinese term, Chinese explanation, English explanation)
+    ("家庭医生签约服务", "居民与基层家庭医生团队签订服务协议，团队负责其基本医疗、公共卫生和健康管理。",
+     "A contract between a resident and a primary-care family-doctor team, which then provides basic care, public health and health management."),
+    ("签约服务费", "按签约人数每年支付给家庭医生团队的费用，由医保基金、公卫经费、财政和个人分担。",
+     "A yearly fee per signed resident paid to the team, shared by the insurance fund, the public-health budget, government finance and the resident."),
+    ("按人头付费（分档）", "按签约居民的健康分组（健康、慢病、失能）支付不同标准的人头费。",
+     "Capitation paid at different rates by health group (healthy, chronic, disabled)."),
+    ("起付线", "一年（门诊）或一次住院中，先由个人自付、达到后医保才开始报销的金额。",
+     "The deductible: what a patient pays in full each year (outpatient) or per admission before the fund starts to pay."),
+    ("报销比例", "超过起付线部分由医保基金支付的比例；各级医疗机构不同，基层更高以引导就医。",
+     "The share of a bill above the deductible paid by the fund; higher at primary level to steer patients."),
+    ("结余留用", "实际支出低于预算时，结余部分按比例留给团队或医共体使用。",
+     "Surplus retention: when spending is below budget, the provider keeps part of the difference."),
+    ("超支分担", "实际支出超过预算时，超出部分由医保与医疗机构按比例分担（如 7:3）。",
+     "Overrun sharing: spending above budget is split between the fund and the provider (e.g. 7:3)."),
+    ("总额预算", "医保对医共体或医院设定年度支出总额，按结余留用、超支分担结算。",
+     "Global budget: a yearly spending envelope for an alliance or hospital, settled with surplus retention and overrun sharing."),
+    ("双向转诊", "基层向上级医院上转疑难重症，上级医院把康复期患者下转回基层。",
+     "Two-way referral: primary care refers complex cases up; hospitals refer recovering patients down."),
+    ("医共体 / 医联体", "县级医院与乡镇卫生院（或城市三级医院与社区）组成的联合体，共享预算和患者。",
+     "Medical alliance: a county (or city) hospital with primary centres, sharing budgets and patients."),
+    ("1+1+1 组合签约", "上海模式：签约 1 名家庭医生 + 1 家区级医院 + 1 家市级医院，组合外就诊须经转诊。",
+     "Shanghai 1+1+1: one family doctor + one district + one city hospital; others only by referral."),
+    ("签而不约", "签约后未获得实际服务，居民不知道自己的家庭医生，续约意愿下降。",
+     "'Signed but not served': residents sign but receive no care from the team and are less likely to renew."),
+    ("DRG 付费", "按疾病诊断相关分组对每次住院定额付费，激励缩短住院、及时下转。",
+     "Diagnosis-related-group payment: a fixed price per admission, rewarding shorter stays and timely downward referral."),
+]
+
+
+def t(key: str, lang: str) -> str:
+    zh, en = STRINGS[key]
+    return zh if lang == "zh" else en
+
+
+def lever_label(lever: Lever, lang: str) -> str:
+    return lever.label_zh if lang == "zh" else lever.label_en
+
+
+def lever_help(lever: Lever, lang: str) -> str:
+    text = lever.help_zh if lang == "zh" else lever.help_en
+    unit = f" ({lever.unit})" if lever.unit else ""
+    return f"{text}{unit} — {t('source', lang)}: {lever.source}"
+
+
+def group_title(group: str, lang: str) -> str:
+    en, zh = GROUPS[group]
+    return zh if lang == "zh" else en
+
+
+def outcome_label(outcome: str, lang: str) -> str:
+    en, zh, _ = OUTCOME_LABELS.get(outcome, (outcome, outcome, ""))
+    return zh if lang == "zh" else en
+
+
+def fmt_number(x: float, lang: str, digits: int = 1) -> str:
+    """A plain number: 万 / 亿 in Chinese, k / M / bn in English."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    a = abs(x)
+    if lang == "zh":
+        if a >= 1e8:
+            return f"{x / 1e8:,.2f} 亿"
+        if a >= 1e4:
+            return f"{x / 1e4:,.{digits}f} 万"
+        return f"{x:,.{digits}f}"
+    if a >= 1e9:
+        return f"{x / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"{x / 1e6:,.2f} M"
+    if a >= 1e4:
+        return f"{x / 1e3:,.{digits}f} k"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_value(x: float, unit: str, lang: str) -> str:
+    """A value in its unit: shares as %, yuan with 元 / yuan, days, counts."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if unit == "share":
+        return f"{100 * x:.1f}%"
+    if "yuan" in unit:
+        return fmt_number(x, lang, 0) + (" 元" if lang == "zh" else " yuan")
+    if unit == "days":
+        return f"{x:.1f}" + (" 天" if lang == "zh" else " days")
+    return fmt_number(x, lang, 0)
+
+
+def fmt_delta(d: float, unit: str, lang: str) -> str:
+    """A difference: shares in percentage points, others in their unit, always signed."""
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return "—"
+    sign = "+" if d >= 0 else "−"
+    if unit == "share":
+        return f"{sign}{abs(100 * d):.1f}" + (" 个百分点" if lang == "zh" else " pp")
+    return sign + fmt_value(abs(d), unit, lang)

@@ -1,0 +1,89 @@
+"""A one-file HTML report of a comparison (levers changed, headline table, charts, assumptions and
+sources, model version, seed) that a planner can mail to a colleague. No UI code here."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import plotly.graph_objects as go
+
+from . import __version__
+from .compare import Comparison
+from .i18n import fmt_delta, fmt_value, lever_label, outcome_label, t
+from .params import BY_PATH
+from .results import OUTCOME_LABELS, git_commit
+
+REPORT_OUTCOMES = (
+    "primary_care_share",
+    "fund_spending_per_capita",
+    "oop_per_capita",
+    "signing_rate",
+    "chronic_control_rate",
+    "admissions_per_1000",
+    "referrals_up",
+    "referrals_down",
+    "tertiary_wait_days",
+    "team_income_mean",
+)
+
+
+def build_report(
+    comparison: Comparison,
+    changes: dict[str, dict],
+    lang: str,
+    residents: int,
+    years: int,
+    seed: int,
+    figures: list[go.Figure],
+) -> str:
+    """HTML text; ``changes`` maps scenario name -> {lever path: value} that differ from defaults."""
+    e = html.escape
+    head = comparison.headline()
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(t('app_title', lang))}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+        "th:first-child,td:first-child{text-align:left}</style></head><body>",
+        f"<h1>{e(t('app_title', lang))}</h1>",
+        f"<p>{e(t('model_version', lang))}: {e(__version__)} ({e(git_commit() or 'unknown commit')}) · "
+        f"{residents:,} {e(t('residents', lang))} · {years} {e(t('years', lang))} · {e(t('seed', lang))} {seed} · "
+        f"{e(t('replicates', lang))} {len(comparison.runs[comparison.baseline])} · {date.today().isoformat()}</p>",
+        f"<h2>{e(t('changed_levers', lang))}</h2>",
+    ]
+    for name, ch in changes.items():
+        parts.append(f"<h3>{e(name)}</h3>")
+        if not ch:
+            parts.append(f"<p>{e(t('none_changed', lang))}</p>")
+            continue
+        parts.append(f"<table><tr><th>{e(t('levers', lang))}</th><th>{e(t('default', lang))}</th><th>{e(t('reform', lang))}</th></tr>")
+        for path, v in ch.items():
+            lv = BY_PATH[path]
+            parts.append(f"<tr><td>{e(lever_label(lv, lang))} <code>{e(path)}</code></td><td>{e(str(lv.default))}</td><td>{e(str(v))}</td></tr>")
+        parts.append("</table>")
+    parts.append(f"<h2>{e(t('headline', lang))}</h2><table><tr><th>{e(t('outcome', lang))}</th>")
+    parts += [f"<th>{e(n)}</th>" for n in comparison.names]
+    parts.append("</tr>")
+    for out in REPORT_OUTCOMES:
+        unit = OUTCOME_LABELS[out][2]
+        parts.append(f"<tr><td>{e(outcome_label(out, lang))}</td>")
+        for n in comparison.names:
+            row = head[(head.scenario == n) & (head.outcome == out)].iloc[0]
+            cell = fmt_value(row.value, unit, lang)
+            if n != comparison.baseline:
+                cell += f" ({fmt_delta(row['diff'], unit, lang)})"
+            parts.append(f"<td>{e(cell)}</td>")
+        parts.append("</tr>")
+    parts.append("</table>")
+    for i, fig in enumerate(figures):
+        parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
+    parts.append(f"<h2>{e(t('assumptions', lang))}</h2><ul>")
+    for path in sorted({p for ch in changes.values() for p in ch}):
+        lv = BY_PATH[path]
+        parts.append(f"<li><code>{e(path)}</code>: {e(lv.source)}</li>")
+    parts.append(
+        "<li>Defaults: national statistics and published behaviour estimates (DEFAULTS.md); city scenarios: the seed "
+        "documents (FACTS.md); model description: docs/model.md (ODD protocol).</li></ul></body></html>"
+    )
+    return "".join(parts)

@@ -1,0 +1,149 @@
+"""The Streamlit app, driven by AppTest: set widgets by key, rerun, assert on the numbers shown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+sys.path.insert(0, str(ROOT))  # the ui package lives beside app.py, as under `streamlit run`
+
+
+@pytest.fixture(autouse=True)
+def small_district(monkeypatch):
+    monkeypatch.setenv("SANDBOX_APP_RESIDENTS", "5000")
+
+
+def _app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _percent(text: str) -> float:
+    return float(text.rstrip("%"))
+
+
+def _cards(at, label: str) -> list:
+    return [m for m in at.metric if m.label == label]
+
+
+def test_the_compare_page_shows_a_primary_care_share_card_for_the_baseline_and_the_reform():
+    at = _app()
+    assert not at.exception
+    cards = _cards(at, "基层门诊占比")
+    assert len(cards) == 2
+    assert all(30 < _percent(c.value) < 80 for c in cards)
+    assert cards[0].delta is None or cards[0].delta == ""
+    assert "个百分点" in cards[1].delta
+
+
+def test_raising_the_primary_reimbursement_slider_raises_the_reforms_primary_care_share_card():
+    at = _app()
+    before = _percent(_cards(at, "基层门诊占比")[1].value)
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.85).run()
+    after = _percent(_cards(at, "基层门诊占比")[1].value)
+    assert after > before + 3
+    assert "●" in at.slider(key="lv:reimbursement.outpatient.primary").label
+
+
+def test_resetting_a_changed_lever_restores_the_preset_value():
+    at = _app()
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.85).run()
+    at.button(key="reset:reimbursement.outpatient.primary").click().run()
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.55)
+
+
+def test_switching_the_language_to_english_changes_labels_and_number_formats():
+    at = _app()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    cards = _cards(at, "Primary-care share of outpatient visits")
+    assert len(cards) == 2 and " pp" in cards[1].delta
+    assert any(m.label == "Fund spending per resident" and m.value.endswith("yuan") for m in at.metric)
+    assert at.title[0].value == "Primary-care reform sandbox"
+
+
+def test_a_broken_pasted_scenario_shows_the_validators_message_and_keeps_the_current_scenario():
+    at = _app()
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.7).run()
+    at.text_area(key="paste").set_value('[referral]\nbinding = "medium"\n').run()
+    at.button(key="load_pasted").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "referral.binding" in errors and '"medium"' in errors and '"soft"' in errors
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.7)
+    assert len(_cards(at, "基层门诊占比")) == 2
+
+
+def test_text_that_is_not_toml_is_reported_not_raised():
+    at = _app()
+    at.text_area(key="paste").set_value("this is = = not toml").run()
+    at.button(key="load_pasted").click().run()
+    assert not at.exception
+    assert "not valid TOML" in " ".join(e.value for e in at.error)
+
+
+def test_a_valid_pasted_scenario_loads_into_the_builder():
+    at = _app()
+    at.text_area(key="paste").set_value("reimbursement.signed_primary_bonus = 0.2\n").run()
+    at.button(key="load_pasted").click().run()
+    assert at.slider(key="lv:reimbursement.signed_primary_bonus").value == pytest.approx(0.2)
+
+
+def test_the_scenario_in_the_link_reopens_with_its_levers():
+    at = _app(preset="baseline", set="reimbursement.outpatient.primary=0.7;signing.enabled=true")
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.7)
+    assert at.toggle(key="lv:signing.enabled").value is True
+    link = at.query_params["set"]
+    link = link if isinstance(link, str) else link[0]
+    assert "reimbursement.outpatient.primary=0.7" in link and "signing.enabled=true" in link
+
+
+def test_replicates_show_an_interval_for_the_paired_difference():
+    at = _app()
+    at.slider(key="replicates").set_value(3).run()
+    card = _cards(at, "基层门诊占比")[1]
+    assert "[" in card.delta and "]" in card.delta
+
+
+def test_presentation_mode_shows_large_cards_for_one_comparison():
+    at = _app()
+    full = len(at.metric)
+    at.sidebar.toggle(key="present").set_value(True).run()
+    assert 0 < len(at.metric) < full
+
+
+def _page(module: str) -> AppTest:
+    script = f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom ui import {module}\n{module}.render()\n"
+    return AppTest.from_string(script, default_timeout=120).run()
+
+
+def test_the_glossary_explains_key_terms_in_plain_chinese():
+    at = _page("glossary_page")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for term in ("签约服务费", "起付线", "结余留用", "总额预算", "双向转诊"):
+        assert term in text
+    assert len(at.dataframe) >= 8
+
+
+def test_the_walkthrough_shows_what_hangzhou_changed_and_what_the_model_shows():
+    at = _page("walkthrough_page")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "签约" in text and "→" in text
+    card = [m for m in at.metric if m.label == "签约率"][0]
+    assert card.value.endswith("%") and "个百分点" in card.delta
+
+
+def test_the_walkthrough_switches_to_shanghai_and_shows_fewer_unreferred_tertiary_visits_explained():
+    at = _page("walkthrough_page")
+    at.radio(key="walk_city").set_value("shanghai_1plus1plus1").run()
+    assert not at.exception
+    assert any("1+1+1" in m.value for m in at.markdown)
+    assert any(m.label == "未经转诊三级门诊人次" for m in at.metric)

@@ -1,0 +1,46 @@
+"""The comparison maths and the one-file HTML report."""
+
+import numpy as np
+
+from sandbox.compare import compare, replicate_seeds
+from sandbox.i18n import fmt_delta, fmt_number, fmt_value
+from sandbox.report import build_report
+from sandbox.scenario import Scenario
+
+
+def test_paired_differences_use_the_same_seeds_for_every_scenario():
+    base = Scenario.preset("baseline")
+    cmp = compare({"a": base, "b": base}, residents=2_000, years=1, seed=3, replicates=3)
+    head = cmp.headline()
+    assert np.allclose(head[head.scenario == "b"]["diff"].fillna(0), 0.0)
+    assert len(set(replicate_seeds(3, 3))) == 3
+
+
+def test_a_wider_primary_gap_shows_a_positive_paired_difference_with_an_interval():
+    base = Scenario.preset("baseline")
+    reform = base.with_overrides({"reimbursement.outpatient.primary": 0.8})
+    head = compare({"base": base, "reform": reform}, residents=4_000, years=1, seed=1, replicates=3).headline()
+    row = head[(head.scenario == "reform") & (head.outcome == "primary_care_share")].iloc[0]
+    assert row["diff_lo"] > 0.02 and row["diff_lo"] <= row["diff"] <= row["diff_hi"]
+
+
+def test_the_html_report_holds_levers_changed_headline_table_charts_sources_version_and_seed():
+    import plotly.graph_objects as go
+
+    base = Scenario.preset("baseline")
+    reform = base.with_overrides({"reimbursement.outpatient.primary": 0.8})
+    cmp = compare({"base": base, "reform": reform}, residents=2_000, years=1, seed=9)
+    html = build_report(cmp, {"base": {}, "reform": reform.changed()}, "en", 2_000, 1, 9, [go.Figure()])
+    assert html.startswith("<!doctype html>") and html.count("<table>") >= 2
+    assert "reimbursement.outpatient.primary" in html and "Primary-care share of outpatient visits" in html
+    assert "seed 9" in html.lower() or "Random seed 9" in html
+    assert "plotly" in html.lower() and "Model version" in html
+
+
+def test_chinese_numbers_use_wan_and_yi():
+    assert fmt_number(123_456, "zh") == "12.3 万"
+    assert fmt_number(2.5e8, "zh") == "2.50 亿"
+    assert fmt_value(2.5e8, "yuan/year", "zh") == "2.50 亿 元"
+    assert fmt_number(2.5e6, "en") == "2.50 M"
+    assert fmt_delta(0.042, "share", "en") == "+4.2 pp"
+    assert fmt_delta(-0.042, "share", "zh") == "−4.2 个百分点"

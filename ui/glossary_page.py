@@ -1,0 +1,43 @@
+"""Glossary: key terms, every lever and every outcome in plain language."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sandbox.i18n import TERMS, group_title, lever_label, outcome_label
+from sandbox.params import GROUPS, REGISTRY
+from sandbox.results import OUTCOME_LABELS
+
+from .common import lang, tr
+
+
+def render() -> None:
+    st.title(tr("page_glossary"))
+    st.subheader(tr("glossary_terms"))
+    for term, zh, en in TERMS:
+        st.markdown(f"**{term}** — {zh if lang() == 'zh' else en}")
+    st.subheader(tr("glossary_outcomes"))
+    st.dataframe(
+        pd.DataFrame([{tr("outcome"): outcome_label(k, lang()), "key": k, tr("unit"): v[2]} for k, v in OUTCOME_LABELS.items()]),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader(tr("glossary_levers"))
+    for g in GROUPS:
+        rows = [
+            {
+                tr("levers"): lever_label(lv, lang()),
+                "path": lv.path,
+                tr("default"): str(lv.default),
+                tr("unit"): lv.unit,
+                tr("range"): lv.describe_range(),
+                "?": lv.help_zh if lang() == "zh" else lv.help_en,
+                tr("source"): lv.source,
+            }
+            for lv in REGISTRY
+            if lv.group == g
+        ]
+        if rows:
+            st.markdown(f"#### {group_title(g, lang())}")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

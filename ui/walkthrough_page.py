@@ -1,0 +1,42 @@
+"""Guided walkthrough for trainers: three seed cities' reforms, what changed and what the model shows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sandbox.compare import compare
+from sandbox.i18n import fmt_delta, fmt_value, lever_label, outcome_label
+from sandbox.params import BY_PATH
+from sandbox.results import OUTCOME_LABELS
+from sandbox.scenario import Scenario
+
+from .common import default_residents, lang, run_for, tr
+
+CITIES = ("hangzhou_2016", "shanghai_1plus1plus1", "hebei_county_alliance")
+SHOWN = ("primary_care_share", "signing_rate", "fund_spending_per_capita", "oop_per_capita", "referrals_up",
+         "referrals_down", "unreferred_tertiary_visits", "chronic_control_rate")
+
+
+def render() -> None:
+    st.title(tr("page_walkthrough"))
+    st.write(tr("walk_intro"))
+    city = st.radio(" ", CITIES, key="walk_city", horizontal=True,
+                    format_func=lambda n: Scenario.preset(n).meta["name_zh" if lang() == "zh" else "name_en"])
+    sc = Scenario.preset(city)
+    st.markdown(f"### {sc.meta['name_zh' if lang() == 'zh' else 'name_en']}")
+    st.write(sc.meta["description_zh" if lang() == "zh" else "description_en"])
+    st.caption(sc.meta.get("source", ""))
+    st.markdown(f"#### {tr('walk_changed')}")
+    for path, v in sc.changed().items():
+        st.markdown(f"- {lever_label(BY_PATH[path], lang())}: {BY_PATH[path].default} → **{v}**")
+    residents = min(default_residents(), 50_000)
+    base_name, city_name = tr("baseline"), sc.meta["name_zh" if lang() == "zh" else "name_en"]
+    cmp = compare({base_name: Scenario.preset("baseline"), city_name: sc}, residents, 3, 1, run=run_for)
+    head = cmp.headline()
+    st.markdown(f"#### {tr('walk_shows')}")
+    cols = st.columns(4)
+    for i, out in enumerate(SHOWN):
+        row = head[(head.scenario == city_name) & (head.outcome == out)].iloc[0]
+        unit = OUTCOME_LABELS[out][2]
+        cols[i % 4].metric(outcome_label(out, lang()), fmt_value(row.value, unit, lang()),
+                           fmt_delta(row["diff"], unit, lang()) + " " + tr("vs_baseline"), delta_color="off")
