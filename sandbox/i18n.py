@@ -35,6 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "vs_baseline": ("与基线相比", "vs baseline"),
     "interval": ("10–90% 区间", "10–90% interval"),
     "reform": ("改革方案", "Reform"),
+    "modified": ("（已调整）", " (modified)"),
     "timeseries": ("月度变化", "Month by month"),
     "spending": ("基金支出构成（每人每年，元）", "Fund spending by category and level (yuan per resident per year)"),
     "groups": ("分人群结果", "Results by population group"),
@@ -170,7 +171,7 @@ def fmt_delta(d: float, unit: str, lang: str) -> str:
     """A difference: shares in percentage points, others in their unit, always signed."""
     if d is None or (isinstance(d, float) and math.isnan(d)):
         return "—"
-    sign = "+" if d >= 0 else "−"
+    sign = "+" if d >= 0 else "-"  # ASCII minus: Streamlit reads it to point the delta arrow down
     if unit == "share":
         return f"{sign}{abs(100 * d):.1f}" + (" 个百分点" if lang == "zh" else " pp")
     return sign + fmt_value(abs(d), unit, lang)

@@ -43,4 +43,4 @@ def test_chinese_numbers_use_wan_and_yi():
     assert fmt_value(2.5e8, "yuan/year", "zh") == "2.50 亿 元"
     assert fmt_number(2.5e6, "en") == "2.50 M"
     assert fmt_delta(0.042, "share", "en") == "+4.2 pp"
-    assert fmt_delta(-0.042, "share", "zh") == "−4.2 个百分点"
+    assert fmt_delta(-0.042, "share", "zh") == "-4.2 个百分点"  # ASCII minus so the arrow points down

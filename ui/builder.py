@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from sandbox.i18n import group_title, lever_help, lever_label
-from sandbox.params import GROUPS, REGISTRY, Lever
+from sandbox.params import BY_PATH, GROUPS, REGISTRY, Lever
 from sandbox.scenario import Scenario
 
 from .common import lang, tr
@@ -60,23 +60,26 @@ def _widget(lv: Lever, label: str) -> None:
 
 
 def lever_panel(base: dict[str, Any]) -> None:
-    """Expanders of lever widgets by group; ``base`` is what "changed" and "reset" refer to."""
+    """Expanders of lever widgets by group; ``base`` is what "changed" and "reset" refer to.
+
+    Titles and layout do not depend on what changed, so an open group stays open and a widget keeps
+    its place (and keyboard focus) when its value changes."""
     changed = changed_vs(base)
     for group in GROUPS:
         levers = [lv for lv in REGISTRY if lv.group == group]
-        n_changed = sum(lv.path in changed for lv in levers)
-        title = group_title(group, lang()) + (f"  ● {n_changed} {tr('changed')}" if n_changed else "")
-        with st.expander(title, expanded=False):
+        with st.expander(group_title(group, lang()), expanded=False):
+            n_changed = sum(lv.path in changed for lv in levers)
             if n_changed:
+                st.caption(f"● {n_changed} {tr('changed')}")
                 st.button(tr("reset_group"), key=f"reset_group:{group}", on_click=_reset, args=([lv.path for lv in levers], base))
             for lv in levers:
                 is_changed = lv.path in changed
-                label = ("● " if is_changed else "") + lever_label(lv, lang())
-                if is_changed:
-                    c1, c2 = st.columns([6, 1])
-                    with c1:
-                        _widget(lv, label)
-                    with c2:
-                        st.button("↺", key=f"reset:{lv.path}", help=tr("reset"), on_click=_reset, args=([lv.path], base))
-                else:
-                    _widget(lv, label)
+                c1, c2 = st.columns([6, 1], vertical_alignment="bottom")
+                with c1:
+                    _widget(lv, ("● " if is_changed else "") + lever_label(lv, lang()))
+                with c2:
+                    st.button("↺", key=f"reset:{lv.path}", help=tr("reset"), disabled=not is_changed, on_click=_reset, args=([lv.path], base))
+    if changed:
+        st.markdown(f"**{tr('changed_levers')}**")
+        for path, v in changed.items():
+            st.markdown(f"- ● {lever_label(BY_PATH[path], lang())}: {base[path]} → **{v}**")

@@ -165,12 +165,13 @@ def render() -> None:
     c[3].number_input(tr("seed"), min_value=0, max_value=2**31 - 1, step=1, key="seed")
 
     base_values = builder.preset_values(st.session_state.preset)
-    st.subheader(tr("levers"))
-    builder.lever_panel(base_values)
-    with st.expander(tr("upload")):
-        st.file_uploader(tr("upload"), type=["toml"], key="upload", on_change=_on_upload, label_visibility="collapsed")
-        st.text_area(tr("paste"), key="paste", height=120)
-        st.button(tr("load_pasted"), key="load_pasted", on_click=_on_paste)
+    with st.sidebar:
+        st.subheader(tr("levers"))
+        builder.lever_panel(base_values)
+        with st.expander(tr("upload")):
+            st.file_uploader(tr("upload"), type=["toml"], key="upload", on_change=_on_upload, label_visibility="collapsed")
+            st.text_area(tr("paste"), key="paste", height=120)
+            st.button(tr("load_pasted"), key="load_pasted", on_click=_on_paste)
     if st.session_state.get("load_error"):
         st.error(tr("upload_error") + "\n\n" + "\n\n".join(f"- {m}" for m in st.session_state.load_error))
     elif st.session_state.get("load_ok"):
@@ -184,7 +185,7 @@ def render() -> None:
     except ScenarioError as e:
         st.error(tr("invalid_reform") + "\n\n" + "\n\n".join(f"- {p}" for p in e.problems))
         return
-    reform_name = f"{tr('reform')}: {label(st.session_state.preset)}" + (" *" if changes else "")
+    reform_name = f"{tr('reform')}: {label(st.session_state.preset)}" + (tr("modified") if changes else "")
     scenarios = {label(st.session_state.base): Scenario.preset(st.session_state.base), reform_name: reform}
     for n in st.session_state.also:
         scenarios.setdefault(label(n), presets[n])
@@ -236,22 +237,29 @@ def _cards(cmp, head: pd.DataFrame) -> None:
 
 
 def _downloads(cmp, reform: Scenario, changes: dict, scenarios: dict, figs: list) -> None:
+    """Download buttons; the Excel file and the HTML report are built only when clicked."""
     st.subheader(tr("downloads"))
     st.caption(tr("share_link"))
     yearly = cmp.yearly()
+    residents, years, seed, language = st.session_state.residents, st.session_state.years, int(st.session_state.seed), lang()
+
+    def excel() -> bytes:
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+            yearly.to_excel(xl, sheet_name="yearly", index=False)
+            cmp.headline().to_excel(xl, sheet_name="headline", index=False)
+            cmp.groups().to_excel(xl, sheet_name="groups", index=False)
+            cmp.spending().to_excel(xl, sheet_name="spending", index=False)
+        return buf.getvalue()
+
+    def report() -> str:
+        all_changes = {name: sc.changed() for name, sc in scenarios.items()}
+        return build_report(cmp, all_changes, language, residents, years, seed, figs)
+
     c = st.columns(4)
     c[0].download_button(tr("download_toml"), reform.to_toml(full=False), file_name="reform.toml", key="dl_toml")
     c[1].download_button(tr("download_csv"), yearly.to_csv(index=False), file_name="comparison.csv", key="dl_csv")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        yearly.to_excel(xl, sheet_name="yearly", index=False)
-        cmp.headline().to_excel(xl, sheet_name="headline", index=False)
-        cmp.groups().to_excel(xl, sheet_name="groups", index=False)
-        cmp.spending().to_excel(xl, sheet_name="spending", index=False)
-    c[2].download_button(tr("download_xlsx"), buf.getvalue(), file_name="comparison.xlsx", key="dl_xlsx")
-    all_changes = {name: sc.changed() for name, sc in scenarios.items()}
-    html = build_report(cmp, all_changes, lang(), st.session_state.residents, st.session_state.years,
-                        int(st.session_state.seed), figs)
-    c[3].download_button(tr("download_html"), html, file_name="comparison_report.html", mime="text/html", key="dl_html")
+    c[2].download_button(tr("download_xlsx"), excel, file_name="comparison.xlsx", key="dl_xlsx")
+    c[3].download_button(tr("download_html"), report, file_name="comparison_report.html", mime="text/html", key="dl_html")
     if changes:
         st.markdown(f"**{tr('changed_levers')}**: " + ", ".join(f"{lever_label(BY_PATH[k], lang())} = {v}" for k, v in changes.items()))
