@@ -78,6 +78,41 @@ STRINGS: dict[str, tuple[str, str]] = {
     "model_version": ("模型版本", "Model version"),
 }
 
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "fund_outpatient_primary": ("基层门诊", "Outpatient, primary"),
+    "fund_outpatient_secondary": ("二级医院门诊", "Outpatient, secondary"),
+    "fund_outpatient_tertiary": ("三级医院门诊", "Outpatient, tertiary"),
+    "fund_inpatient_primary": ("基层住院", "Inpatient, primary"),
+    "fund_inpatient_secondary": ("二级医院住院", "Inpatient, secondary"),
+    "fund_inpatient_tertiary": ("三级医院住院", "Inpatient, tertiary"),
+    "fund_rehab": ("下转康复", "Rehabilitation after downward referral"),
+    "fund_signing_fees": ("签约费（基金承担部分）", "Signing fees (fund share)"),
+    "fund_bonuses": ("绩效奖励", "Performance bonuses"),
+    "fund_team_surplus": ("团队结余留用（负值为超支分担）", "Team surplus paid (negative: overrun borne by teams)"),
+    "fund_alliance_surplus": ("医共体结余留用/超支分担", "Alliance surplus / overrun settlement"),
+    # population dimensions and groups
+    "area": ("城乡", "Urban / rural"),
+    "age_band": ("年龄段", "Age band"),
+    "chronic": ("慢病", "Chronic condition"),
+    "scheme": ("医保类型", "Insurance scheme"),
+    "income_quintile": ("收入五分位", "Income quintile"),
+    "contract": ("签约状态", "Contract"),
+    "urban": ("城镇", "urban"),
+    "rural": ("农村", "rural"),
+    "no chronic": ("无慢病", "no chronic"),
+    "employee": ("职工医保", "employee"),
+    "resident": ("居民医保", "resident"),
+    "signed": ("已签约", "signed"),
+    "unsigned": ("未签约", "unsigned"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    """Chinese or English name of a spending category, population dimension or group."""
+    zh, en = CATEGORY_LABELS.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
 TERMS: list[tuple[str, str, str]] = [
     # (Chinese term, Chinese explanation, English explanation)
     ("家庭医生签约服务", "居民与基层家庭医生团队签订服务协议，团队负责其基本医疗、公共卫生和健康管理。",

@@ -147,3 +147,20 @@ def test_the_walkthrough_switches_to_shanghai_and_shows_fewer_unreferred_tertiar
     assert not at.exception
     assert any("1+1+1" in m.value for m in at.markdown)
     assert any(m.label == "未经转诊三级门诊人次" for m in at.metric)
+
+
+def test_chart_legends_and_group_names_follow_the_language():
+    import json
+
+    def names(at):
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return {trace.get("name") for s in specs for trace in s["data"]} | {
+            x for s in specs for trace in s["data"] for x in (trace.get("x") or []) if isinstance(x, str)
+        }
+
+    at = _app()
+    assert {"基层门诊", "城镇", "农村"} <= names(at)
+    at.sidebar.radio(key="lang").set_value("en").run()
+    en = names(at)
+    assert {"Outpatient, primary", "urban", "rural"} <= en
+    assert "fund_outpatient_primary" not in en

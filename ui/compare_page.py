@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sandbox.compare import CARD_OUTCOMES, compare
-from sandbox.i18n import fmt_delta, fmt_value, lever_label, outcome_label
+from sandbox.i18n import fmt_delta, fmt_value, label, lever_label, outcome_label
 from sandbox.params import BY_PATH
 from sandbox.report import build_report
 from sandbox.results import OUTCOME_LABELS
@@ -122,7 +122,7 @@ def _spending_figure(cmp) -> go.Figure:
     fig = go.Figure()
     for cat in df.category.unique():
         d = df[df.category == cat]
-        fig.add_trace(go.Bar(x=d.scenario, y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0], name=cat))
+        fig.add_trace(go.Bar(x=d.scenario, y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0], name=label(cat, lang())))
     fig.update_layout(barmode="relative", title=tr("spending"), yaxis_title=tr("yuan_per_resident"), height=420)
     return fig
 
@@ -133,9 +133,9 @@ def _group_figure(cmp, dimension: str, outcome: str) -> go.Figure:
     fig = go.Figure()
     for name in cmp.names:
         d = df[df.scenario == name]
-        fig.add_trace(go.Bar(x=d.group, y=d[outcome], name=name))
+        fig.add_trace(go.Bar(x=[label(g, lang()) for g in d.group], y=d[outcome], name=name))
     unit = OUTCOME_LABELS.get(outcome, ("", "", ""))[2]
-    fig.update_layout(barmode="group", title=f"{outcome_label(outcome, lang())} — {dimension}", yaxis_title=unit, height=380)
+    fig.update_layout(barmode="group", title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}", yaxis_title=unit, height=380)
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -149,14 +149,14 @@ def render() -> None:
     presets = dict(list_presets())
     names = list(presets)
 
-    def label(n: str) -> str:
+    def preset_label(n: str) -> str:
         m = presets[n].meta
         return (m.get("name_zh") if lang() == "zh" else m.get("name_en")) or n
 
     c = st.columns(3)
-    c[0].selectbox(tr("baseline"), names, key="base", format_func=label)
-    c[1].selectbox(tr("reform_preset"), names, key="preset", format_func=label, on_change=_on_preset_change)
-    c[2].multiselect(tr("more_reforms"), names, key="also", format_func=label, max_selections=3)
+    c[0].selectbox(tr("baseline"), names, key="base", format_func=preset_label)
+    c[1].selectbox(tr("reform_preset"), names, key="preset", format_func=preset_label, on_change=_on_preset_change)
+    c[2].multiselect(tr("more_reforms"), names, key="also", format_func=preset_label, max_selections=3)
     c = st.columns(4)
     sizes = sorted(set(SIZES) | {default_residents()})
     c[0].selectbox(tr("residents"), sizes, key="residents", format_func=lambda n: f"{n:,}")
@@ -185,10 +185,10 @@ def render() -> None:
     except ScenarioError as e:
         st.error(tr("invalid_reform") + "\n\n" + "\n\n".join(f"- {p}" for p in e.problems))
         return
-    reform_name = f"{tr('reform')}: {label(st.session_state.preset)}" + (tr("modified") if changes else "")
-    scenarios = {label(st.session_state.base): Scenario.preset(st.session_state.base), reform_name: reform}
+    reform_name = f"{tr('reform')}: {preset_label(st.session_state.preset)}" + (tr("modified") if changes else "")
+    scenarios = {preset_label(st.session_state.base): Scenario.preset(st.session_state.base), reform_name: reform}
     for n in st.session_state.also:
-        scenarios.setdefault(label(n), presets[n])
+        scenarios.setdefault(preset_label(n), presets[n])
 
     bar = st.progress(0.0, text=tr("running"))
     cmp = compare(scenarios, st.session_state.residents, st.session_state.years, int(st.session_state.seed),
@@ -207,7 +207,8 @@ def render() -> None:
     st.plotly_chart(figs[1], width="stretch")
     st.subheader(tr("groups"))
     g1, g2 = st.columns(2)
-    dim = g1.selectbox(tr("dimension"), ("area", "age_band", "chronic", "scheme", "income_quintile", "contract"), key="dim")
+    dim = g1.selectbox(tr("dimension"), ("area", "age_band", "chronic", "scheme", "income_quintile", "contract"), key="dim",
+                       format_func=lambda d: label(d, lang()))
     gout = g2.selectbox(tr("outcome"), GROUP_OUTCOMES, key="group_outcome", format_func=lambda o: outcome_label(o, lang()))
     figs.append(_group_figure(cmp, dim, gout))
     st.plotly_chart(figs[2], width="stretch")
