@@ -502,22 +502,12 @@ def run_batch(
 
 
 # ---------------------------------------------------------------------------- CLI
-def _nonneg_int(text: str) -> int:
-    import argparse
-
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (run in this process) or more, got {v}")
-    return v
-
-
 def _common(p):
+    from .cli import int_at_least  # imported here: cli imports this module lazily
+
     p.add_argument("experiment", help="experiment file (TOML); see docs/batch.md")
     p.add_argument("--out", required=True, help="results folder (created; re-running the same command resumes)")
-    p.add_argument("--workers", type=_nonneg_int, default=None, help="local worker processes (default: CPU count; 0 = this process)")
+    p.add_argument("--workers", type=int_at_least(0, " (0 runs in this process)"), default=None, help="local worker processes (default: CPU count; 0 = this process)")
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 (or set DASK_SCHEDULER_ADDRESS)")
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -158,34 +158,19 @@ def _parse_value(text: str):
         return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+def int_at_least(minimum: int, why: str = ""):
+    """An argparse type: a whole number of at least ``minimum`` (``why`` explains the minimum)."""
 
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}{why}, got {v}")
+        return v
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {v}")
-    return v
-
-
-def _residents(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 100:
-        raise argparse.ArgumentTypeError(f"must be at least 100 (the model needs enough residents for two teams), got {v}")
-    return v
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,9 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("run", help="run a scenario and print a yearly summary")
     r.add_argument("scenario", help="a scenario file or a preset name")
-    r.add_argument("--residents", type=_residents, default=100_000, help="number of synthetic residents (at least 100)")
-    r.add_argument("--years", type=_positive_int, default=3)
-    r.add_argument("--seed", type=_seed, default=0)
+    r.add_argument("--residents", type=int_at_least(100, " (the model needs enough residents for two teams)"), default=100_000, help="number of synthetic residents (at least 100)")
+    r.add_argument("--years", type=int_at_least(1), default=3)
+    r.add_argument("--seed", type=int_at_least(0), default=0)
     r.add_argument("--out", help="folder for results (timeseries, yearly, groups, teams, run.json)")
     r.add_argument("--format", choices=("csv", "parquet"), default="csv")
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a lever (repeatable)")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .results import OUTCOME_LABELS
+from .results import OUTCOME_LABELS, SPENDING_CATEGORIES
 from .scenario import Scenario
 from .simulate import simulate
 
@@ -25,19 +25,7 @@ CARD_OUTCOMES = (
     "tertiary_wait_days",
     "team_income_mean",
 )
-SPENDING_PARTS = (
-    "fund_outpatient_primary",
-    "fund_outpatient_secondary",
-    "fund_outpatient_tertiary",
-    "fund_inpatient_primary",
-    "fund_inpatient_secondary",
-    "fund_inpatient_tertiary",
-    "fund_rehab",
-    "fund_signing_fees",
-    "fund_bonuses",
-    "fund_team_surplus",
-    "fund_alliance_surplus",
-)
+SPENDING_PARTS = SPENDING_CATEGORIES
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:

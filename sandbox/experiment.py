@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 
 from .params import BY_PATH
-from .results import OUTCOME_LABELS
+from .results import OUTCOME_LABELS, SPENDING_CATEGORIES
 from .scenario import Scenario, _flatten
-from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override
+from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override, read_text
 
 METHODS = ("grid", "list", "lhs", "sobol", "morris", "calibrate")
 EXPERIMENT_KEYS = {
@@ -71,19 +71,7 @@ EXPERIMENT_KEYS = {
 TOP_KEYS = ("experiment", "fixed", "vary", "point", "target")
 VARY_KEYS = ("lever", "values", "range", "start")
 TARGET_KEYS = ("outcome", "value", "weight")
-ALL_OUTCOMES = tuple(OUTCOME_LABELS) + (
-    "fund_outpatient_primary",
-    "fund_inpatient_primary",
-    "fund_outpatient_secondary",
-    "fund_inpatient_secondary",
-    "fund_outpatient_tertiary",
-    "fund_inpatient_tertiary",
-    "fund_rehab",
-    "fund_signing_fees",
-    "fund_bonuses",
-    "fund_team_surplus",
-    "fund_alliance_surplus",
-)
+ALL_OUTCOMES = tuple(OUTCOME_LABELS) + SPENDING_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -219,14 +207,7 @@ def resolve_scenario(ref: str, base: str | None = None) -> Scenario:
 
 # ---------------------------------------------------------------------------- loading
 def load_experiment(path: str | Path) -> Experiment:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem("file", str(path), "file not found", file=str(path))]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError([Problem("file", str(path), f"cannot be read: {e}", file=str(path))]) from None
-    return parse_experiment(text, source=str(path))
+    return parse_experiment(read_text(path), source=str(path))
 
 
 def parse_experiment(text: str, source: str | None = None) -> Experiment:

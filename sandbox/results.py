@@ -58,6 +58,21 @@ OUTCOME_LABELS: dict[str, tuple[str, str, str]] = {
     "chronic_control_rate_signed": ("Control rate, signed chronic patients", "签约慢病患者控制率", "share"),
 }
 
+# Fund spending by category and level: the per-year amounts summary() reports beside the headline.
+SPENDING_CATEGORIES = (
+    "fund_outpatient_primary",
+    "fund_outpatient_secondary",
+    "fund_outpatient_tertiary",
+    "fund_inpatient_primary",
+    "fund_inpatient_secondary",
+    "fund_inpatient_tertiary",
+    "fund_rehab",
+    "fund_signing_fees",
+    "fund_bonuses",
+    "fund_team_surplus",
+    "fund_alliance_surplus",
+)
+
 FLOW_COLUMNS = (
     "visits_primary visits_secondary visits_tertiary visits_signed visits_unsigned visits_signed_primary "
     "visits_unsigned_primary visits_unreferred_tertiary visits_outside_tertiary admissions_primary admissions_secondary "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .params import BY_PATH, REGISTRY, defaults
-from .validation import Problem, ScenarioError, check_contradictions, check_override, check_phase_key
+from .validation import Problem, ScenarioError, check_contradictions, check_override, check_phase_key, read_text
 
 META_KEYS = ("name_en", "name_zh", "description_en", "description_zh", "source")
 RESERVED = ("meta", "phase")
@@ -65,14 +65,7 @@ class Scenario:
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario TOML file; raises ScenarioError listing every problem."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError([Problem("file", str(path), "file not found", file=str(path))]) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ScenarioError([Problem("file", str(path), f"cannot be read: {e}", file=str(path))]) from None
-        return cls.from_toml(text, source=str(path))
+        return cls.from_toml(read_text(path), source=str(path))
 
     @classmethod
     def from_toml(cls, text: str, source: str | None = None) -> Scenario:

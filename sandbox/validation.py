@@ -57,6 +57,19 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def read_text(path) -> str:
+    """A UTF-8 text file's content, or a ScenarioError naming the file and why it cannot be read."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem("file", str(path), "file not found", file=str(path))]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([Problem("file", str(path), f"cannot be read: {e}", file=str(path))]) from None
+
+
 def check_known_key(key: str, value: Any) -> list[Problem]:
     if key in BY_PATH:
         return []
