@@ -6,7 +6,9 @@ from sandbox.i18n import t
 from ui import compare_page, glossary_page, walkthrough_page
 
 st.set_page_config(page_title="基层医改政策沙盘 · Policy sandbox", layout="wide")
-st.sidebar.radio("语言 / Language", ("zh", "en"), key="lang", format_func=lambda x: "中文" if x == "zh" else "English", horizontal=True)
+st.sidebar.radio(
+    "语言 / Language", ("zh", "en"), key="lang", format_func=lambda x: "中文" if x == "zh" else "English", horizontal=True
+)
 lang = st.session_state.get("lang", "zh")
 st.sidebar.toggle(t("presentation", lang), key="present")
 pages = [

@@ -48,7 +48,9 @@ def main() -> None:
             times.append(dt)
             print(f"move {i + 1}: {value} -> {new} in {dt:.2f} s")
             value = new
-    print(f"median slider-to-result: {statistics.median(times):.2f} s over {len(times)} moves ({args.residents:,} residents, 3 years)")
+    print(
+        f"median slider-to-result: {statistics.median(times):.2f} s over {len(times)} moves ({args.residents:,} residents, 3 years)"
+    )
 
 
 if __name__ == "__main__":

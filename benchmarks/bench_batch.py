@@ -62,7 +62,9 @@ def main() -> None:
             times = [timed(r, specs) for _ in range(a.repeats)]
         med = statistics.median(times)
         per_min[w] = a.runs / med * 60
-        print(f"local, {w} worker{'s' if w > 1 else ' '}: {per_min[w]:6.1f} runs/min  ({med / a.runs:.3f} s/run; batches {', '.join(f'{t:.2f}' for t in times)} s)")
+        print(
+            f"local, {w} worker{'s' if w > 1 else ' '}: {per_min[w]:6.1f} runs/min  ({med / a.runs:.3f} s/run; batches {', '.join(f'{t:.2f}' for t in times)} s)"
+        )
     print(f"scaling 2 vs 1 worker: {per_min[2] / per_min[1]:.2f}x")
 
     from dask.distributed import LocalCluster
@@ -77,10 +79,14 @@ def main() -> None:
             dask_tiny = statistics.median([timed(r, tiny) for _ in range(a.repeats)])
             dask_full = statistics.median([timed(r, specs) for _ in range(a.repeats)])
     n = len(tiny)
-    print(f"tiny runs (100 residents x 1 year, {n} per batch, 2 workers): local {local_tiny / n * 1000:.1f} ms/run, dask {dask_tiny / n * 1000:.1f} ms/run "
-          f"-> dask overhead {(dask_tiny - local_tiny) / n * 1000:+.1f} ms/run")
-    print(f"full runs, 2 workers: local {a.runs / local_full * 60:.1f} runs/min, dask {a.runs / dask_full * 60:.1f} runs/min "
-          f"-> dask overhead {(dask_full - local_full) / a.runs * 1000:+.1f} ms/run")
+    print(
+        f"tiny runs (100 residents x 1 year, {n} per batch, 2 workers): local {local_tiny / n * 1000:.1f} ms/run, dask {dask_tiny / n * 1000:.1f} ms/run "
+        f"-> dask overhead {(dask_tiny - local_tiny) / n * 1000:+.1f} ms/run"
+    )
+    print(
+        f"full runs, 2 workers: local {a.runs / local_full * 60:.1f} runs/min, dask {a.runs / dask_full * 60:.1f} runs/min "
+        f"-> dask overhead {(dask_full - local_full) / a.runs * 1000:+.1f} ms/run"
+    )
 
 
 if __name__ == "__main__":

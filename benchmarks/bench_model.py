@@ -36,7 +36,9 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         runs = []
         for _ in range(args.repeats):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(args.years), args.scenario], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(n), str(args.years), args.scenario], capture_output=True, text=True, check=True
+            )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         med = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)

@@ -44,14 +44,15 @@ def code(s):
 
 
 def quickstart():
-    return nb([
-        md("""
+    return nb(
+        [
+            md("""
 # 1 · Quick start from Python / 从 Python 快速上手
 
 Run one scenario, compare it with the baseline using the same seed (common random numbers), then run
 a small batch with replicates and read the tidy results with pandas and DuckDB."""),
-        code(SETUP),
-        code("""
+            code(SETUP),
+            code("""
 import pandas as pd
 
 from sandbox import Scenario, simulate
@@ -62,17 +63,17 @@ base = simulate(Scenario.preset("baseline"), residents=N, years=YEARS, seed=1)
 hz = simulate(Scenario.preset("hangzhou_2016"), residents=N, years=YEARS, seed=1)
 pd.DataFrame({"baseline": base.summary(), "hangzhou_2016": hz.summary()}).loc[
     ["primary_care_share", "signing_rate", "fund_spending_per_capita", "oop_per_capita", "chronic_control_rate"]]"""),
-        md("A reform is the baseline with overrides; every override is validated (`sandbox levers` lists them)."),
-        code("""
+            md("A reform is the baseline with overrides; every override is validated (`sandbox levers` lists them)."),
+            code("""
 reform = Scenario.preset("hangzhou_2016").with_overrides({"reimbursement.signed_primary_bonus": 0.15})
 r = simulate(reform, residents=N, years=YEARS, seed=1)
 r.yearly()[["year", "primary_care_share", "primary_care_share_signed", "primary_care_share_unsigned", "signing_rate"]]"""),
-        md("""
+            md("""
 ## A batch from Python
 
 An experiment is the same TOML you would pass to `sandbox batch`. Every design point uses the same
 replicate seeds, derived from the master seed."""),
-        code("""
+            code("""
 from sandbox.batch import load_results, run_batch
 from sandbox.experiment import parse_experiment
 
@@ -93,24 +94,26 @@ values = [0.35, 0.45]
 out = OUT / ("quickstart_small" if SMALL else "quickstart")
 tidy = run_batch(exp, out, workers=WORKERS)
 tidy.head()"""),
-        code("""
+            code("""
 runs = load_results(out, runs=True)
 summary = (tidy.merge(runs[["run_id", "reimbursement.outpatient.tertiary"]], on="run_id")
            .groupby(["scenario", "reimbursement.outpatient.tertiary", "outcome"]).value.agg(["mean", "std", "count"]))
 summary"""),
-        code("""
+            code("""
 import duckdb
 
 duckdb.sql(f\"\"\"
     select scenario, outcome, avg(value) as mean, stddev(value) as sd, count(*) as runs
     from '{out / "outcomes.parquet"}' group by all order by all
 \"\"\").df()"""),
-    ])
+        ]
+    )
 
 
 def gap_sweep():
-    return nb([
-        md("""
+    return nb(
+        [
+            md("""
 # 2 · Reimbursement gap × capitation sweep / 报销差距 × 签约费 扫描
 
 `experiments/gap_sweep.toml`: the outpatient reimbursement rate at tertiary hospitals (the gap to
@@ -120,8 +123,8 @@ their random numbers across design points. The same sweep from the shell:
 ```
 sandbox batch experiments/gap_sweep.toml --workers 2 --out results/gap_sweep
 ```"""),
-        code(SETUP),
-        code("""
+            code(SETUP),
+            code("""
 from dataclasses import replace
 
 import matplotlib.pyplot as plt
@@ -135,14 +138,14 @@ if SMALL:
 out = OUT / ("gap_sweep_small" if SMALL else "gap_sweep")
 print(exp.name, len(exp.design()[0]), "design points x", exp.replicates, "replicates, seeds", exp.replicate_seeds())
 tidy = run_batch(exp, out, workers=WORKERS, quiet=False)"""),
-        code("""
+            code("""
 runs = load_results(out, runs=True)
 levers = ["reimbursement.outpatient.tertiary", "signing.fee.healthy"]
 last = tidy[tidy.year == tidy.year.max()].merge(runs[["run_id", *levers]], on="run_id")
 last["gap"] = 0.55 - last["reimbursement.outpatient.tertiary"]
 table = last.groupby(["outcome", "gap", "signing.fee.healthy"]).value.agg(["mean", "std"])
 table.loc["primary_care_share"]"""),
-        code("""
+            code("""
 fig, axes = plt.subplots(1, 3, figsize=(14, 4))
 for ax, o in zip(axes, ["primary_care_share", "signing_rate", "fund_spending_per_capita"]):
     d = last[last.outcome == o].groupby(["gap", "signing.fee.healthy"]).value.agg(["mean", "std"]).reset_index()
@@ -153,19 +156,21 @@ for ax, o in zip(axes, ["primary_care_share", "signing_rate", "fund_spending_per
 axes[0].legend()
 fig.tight_layout()
 plt.show()"""),
-        md("""
+            md("""
 Because every design point reuses the replicate seeds, differences between points are paired:
 the spread of the *difference* is much smaller than the spread of each level."""),
-        code("""
+            code("""
 p = last[last.outcome == "primary_care_share"].pivot_table(index="replicate", columns=["gap", "signing.fee.healthy"], values="value")
 lo, hi = p.columns.min(), p.columns.max()
 print("sd of the level at", lo, ":", round(p[lo].std(), 4), "| sd of the paired difference", hi, "-", lo, ":", round((p[hi] - p[lo]).std(), 4))"""),
-    ])
+        ]
+    )
 
 
 def sobol_nb():
-    return nb([
-        md("""
+    return nb(
+        [
+            md("""
 # 3 · Sobol sensitivity of fund spending and primary-care share / Sobol 敏感性分析
 
 `experiments/sobol.toml` varies four levers over ranges; SALib draws a Saltelli/Sobol sample,
@@ -175,8 +180,8 @@ each point is simulated with the same replicate seeds, and the replicate means a
 ```
 sandbox sensitivity experiments/sobol.toml --out results/sobol
 ```"""),
-        code(SETUP),
-        code("""
+            code(SETUP),
+            code("""
 from dataclasses import replace
 
 from sandbox.experiment import load_experiment
@@ -189,19 +194,21 @@ out = OUT / ("sobol_small" if SMALL else "sobol")
 print(len(exp.design()[0]) * exp.replicates, "runs")
 idx = run_sensitivity(exp, out, workers=WORKERS, quiet=False)
 idx"""),
-        code("""
+            code("""
 from IPython.display import Image
 
 Image(filename=str(out / "sensitivity.png"))"""),
-        code("""
+            code("""
 # the lever with the largest total-order index per outcome
 idx.dropna(subset=["ST"]).sort_values("ST", ascending=False).groupby("outcome").head(1)[["outcome", "parameter", "S1", "ST"]]"""),
-    ])
+        ]
+    )
 
 
 def calibration_nb():
-    return nb([
-        md("""
+    return nb(
+        [
+            md("""
 # 4 · Calibration to Hangzhou / 杭州校准
 
 Fit `behaviour.trust_signed` and `behaviour.quality_tertiary` so that signed and unsigned residents'
@@ -211,8 +218,8 @@ across iterations (common random numbers), so the objective is deterministic. Fr
 ```
 sandbox calibrate experiments/calibrate_hangzhou.toml --out results/calib
 ```"""),
-        code(SETUP),
-        code("""
+            code(SETUP),
+            code("""
 from dataclasses import replace
 
 from sandbox.calibrate import run_calibration
@@ -224,14 +231,15 @@ if SMALL:
 out = OUT / ("calib_small" if SMALL else "calib")
 fit = run_calibration(exp, out, workers=WORKERS, quiet=False)
 fit["fitted"], fit["objective_start"], fit["objective_fit"]"""),
-        code("fit[\"table\"]"),
-        code("""
+            code('fit["table"]'),
+            code("""
 from IPython.display import Image
 
 Image(filename=str(out / "calibration.png"))"""),
-        code("""
+            code("""
 print((out / "fitted.toml").read_text())"""),
-    ])
+        ]
+    )
 
 
 NOTEBOOKS = {

@@ -56,7 +56,9 @@ class RunSpec:
     outcomes: tuple[str, ...]
 
 
-def run_specs(exp: Experiment, points: list[dict] | None = None, labels: list[str] | None = None, tag: str = "p") -> list[RunSpec]:
+def run_specs(
+    exp: Experiment, points: list[dict] | None = None, labels: list[str] | None = None, tag: str = "p"
+) -> list[RunSpec]:
     """All runs of an experiment: scenario × design point × replicate, in a fixed order."""
     if points is None:
         points, labels, _ = exp.design()
@@ -221,7 +223,24 @@ def consolidate(folder: Path, specs: list[RunSpec]) -> tuple[pd.DataFrame, pd.Da
     outcomes = outcomes.sort_values(["run_id", "outcome", "year"]).reset_index(drop=True)
     run_rows = []
     for r in records:
-        row = {k: r[k] for k in ("run_id", "scenario", "point", "label", "replicate", "seed", "residents", "years", "status", "error", "seconds", "host", "pid")}
+        row = {
+            k: r[k]
+            for k in (
+                "run_id",
+                "scenario",
+                "point",
+                "label",
+                "replicate",
+                "seed",
+                "residents",
+                "years",
+                "status",
+                "error",
+                "seconds",
+                "host",
+                "pid",
+            )
+        }
         row["overrides"] = json.dumps(r["overrides"], sort_keys=True, default=str)
         # a failed run has no resolved parameters: show at least the values it was given
         for k, v in (r["params"] or r["overrides"]).items():
@@ -401,8 +420,17 @@ class Runner:
                 for s in pending.values():
                     breaks[s.run_id] = breaks.get(s.run_id, 0) + 1
                     if breaks[s.run_id] >= MAX_BREAKS:
-                        yield s, {"run_id": s.run_id, "status": "failed", "seconds": 0.0, "rows": [], "params": {},
-                                  "error": f"worker process died {MAX_BREAKS} times while this run was in flight (killed or out of memory?)"}
+                        yield (
+                            s,
+                            {
+                                "run_id": s.run_id,
+                                "status": "failed",
+                                "seconds": 0.0,
+                                "rows": [],
+                                "params": {},
+                                "error": f"worker process died {MAX_BREAKS} times while this run was in flight (killed or out of memory?)",
+                            },
+                        )
                     else:
                         queue.append(s)
                 pending.clear()
@@ -420,7 +448,17 @@ class Runner:
                 try:
                     yield s, f.result()
                 except Exception as e:  # noqa: BLE001 - e.g. a worker lost repeatedly (KilledWorker)
-                    yield s, {"run_id": s.run_id, "status": "failed", "error": f"{type(e).__name__}: {e}", "seconds": 0.0, "rows": [], "params": {}}
+                    yield (
+                        s,
+                        {
+                            "run_id": s.run_id,
+                            "status": "failed",
+                            "error": f"{type(e).__name__}: {e}",
+                            "seconds": 0.0,
+                            "rows": [],
+                            "params": {},
+                        },
+                    )
         finally:
             for f in futs:
                 if not f.done():
@@ -497,7 +535,9 @@ def run_batch(
     with Runner(workers, scheduler) as runner:
         counts = execute(specs, folder, runner, retry_failed=retry_failed, quiet=quiet)
     outcomes, runs = consolidate(folder, specs)
-    write_json_atomic(folder / "manifest.json", manifest(exp, specs, {**extra, "complete": True, "counts": counts, "backend": runner.kind}))
+    write_json_atomic(
+        folder / "manifest.json", manifest(exp, specs, {**extra, "complete": True, "counts": counts, "backend": runner.kind})
+    )
     return outcomes
 
 
@@ -507,8 +547,15 @@ def _common(p):
 
     p.add_argument("experiment", help="experiment file (TOML); see docs/batch.md")
     p.add_argument("--out", required=True, help="results folder (created; re-running the same command resumes)")
-    p.add_argument("--workers", type=int_at_least(0, " (0 runs in this process)"), default=None, help="local worker processes (default: CPU count; 0 = this process)")
-    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 (or set DASK_SCHEDULER_ADDRESS)")
+    p.add_argument(
+        "--workers",
+        type=int_at_least(0, " (0 runs in this process)"),
+        default=None,
+        help="local worker processes (default: CPU count; 0 = this process)",
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 (or set DASK_SCHEDULER_ADDRESS)"
+    )
     p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -516,7 +563,14 @@ def _common(p):
 def _expect(exp: Experiment, methods: tuple[str, ...], command: str) -> None:
     if exp.method not in methods:
         raise ScenarioError(
-            [Problem("experiment.method", exp.method, f"'sandbox {command}' needs method " + " or ".join(repr(m) for m in methods), file=exp.path)]
+            [
+                Problem(
+                    "experiment.method",
+                    exp.method,
+                    f"'sandbox {command}' needs method " + " or ".join(repr(m) for m in methods),
+                    file=exp.path,
+                )
+            ]
         )
 
 
@@ -528,7 +582,10 @@ def cmd_batch(args) -> int:
         outcomes = run_batch(exp, args.out, args.workers, args.scheduler, args.retry_failed, args.quiet)
     except KeyboardInterrupt:
         done = len(finished_runs(Path(args.out)))
-        print(f"interrupted: {done} finished runs are kept in {args.out}/runs; run the same command again to finish", file=sys.stderr)
+        print(
+            f"interrupted: {done} finished runs are kept in {args.out}/runs; run the same command again to finish",
+            file=sys.stderr,
+        )
         return 130
     runs = load_results(args.out, runs=True)
     failed = runs[runs.status != "ok"]
@@ -569,7 +626,10 @@ def cmd_calibrate(args) -> int:
     try:
         fit = run_calibration(exp, args.out, args.workers, args.scheduler, args.quiet)
     except KeyboardInterrupt:
-        print(f"interrupted: evaluations so far are kept in {args.out}/runs; run the same command again to continue", file=sys.stderr)
+        print(
+            f"interrupted: evaluations so far are kept in {args.out}/runs; run the same command again to continue",
+            file=sys.stderr,
+        )
         return 130
     print("fitted values:")
     for k, v in fit["fitted"].items():

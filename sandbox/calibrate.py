@@ -67,27 +67,47 @@ def run_calibration(exp: Experiment, out, workers=None, scheduler=None, quiet=Tr
         x = lo + u * (hi - lo)
         sim = simulate_at(x)
         val = float(sum(objective_terms(sim, exp.targets)))
-        evaluations.append({"evaluation": len(evaluations) + 1, **dict(zip(names, exp.coerce_row(x).values())), "objective": val,
-                            **{f"sim_{t.outcome}": sim.get(t.outcome, np.nan) for t in exp.targets}})
+        evaluations.append(
+            {
+                "evaluation": len(evaluations) + 1,
+                **dict(zip(names, exp.coerce_row(x).values())),
+                "objective": val,
+                **{f"sim_{t.outcome}": sim.get(t.outcome, np.nan) for t in exp.targets},
+            }
+        )
         if not quiet:
             import sys
 
-            print(f"  eval {len(evaluations):3d}  objective {val:.5g}  " + "  ".join(f"{n.split('.')[-1]}={xv:.4g}" for n, xv in zip(names, x)),
-                  file=sys.stderr)
+            print(
+                f"  eval {len(evaluations):3d}  objective {val:.5g}  "
+                + "  ".join(f"{n.split('.')[-1]}={xv:.4g}" for n, xv in zip(names, x)),
+                file=sys.stderr,
+            )
         return val
 
     d = len(names)
     try:
         if exp.optimizer == "powell":
-            res = minimize(f, u0, method="Powell", bounds=[(0.0, 1.0)] * d, options={"maxfev": exp.max_evaluations, "xtol": 1e-3, "ftol": 1e-6})
+            res = minimize(
+                f,
+                u0,
+                method="Powell",
+                bounds=[(0.0, 1.0)] * d,
+                options={"maxfev": exp.max_evaluations, "xtol": 1e-3, "ftol": 1e-6},
+            )
         else:
             simplex = [u0]
             for i in range(d):
                 step = np.zeros(d)
                 step[i] = 0.25 if u0[i] <= 0.75 else -0.25
                 simplex.append(np.clip(u0 + step, 0, 1))
-            res = minimize(f, u0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * d,
-                           options={"maxfev": exp.max_evaluations, "xatol": 1e-3, "fatol": 1e-7, "initial_simplex": np.array(simplex)})
+            res = minimize(
+                f,
+                u0,
+                method="Nelder-Mead",
+                bounds=[(0.0, 1.0)] * d,
+                options={"maxfev": exp.max_evaluations, "xatol": 1e-3, "fatol": 1e-7, "initial_simplex": np.array(simplex)},
+            )
     finally:
         runner.close()
     ev = pd.DataFrame(evaluations)
@@ -97,7 +117,13 @@ def run_calibration(exp: Experiment, out, workers=None, scheduler=None, quiet=Tr
     fit_sim = simulate_at(np.array([fitted[n] for n in names]))
     table = pd.DataFrame(
         [
-            {"outcome": t.outcome, "target": t.value, "weight": t.weight, "simulated_start": start_sim.get(t.outcome), "simulated_fit": fit_sim.get(t.outcome)}
+            {
+                "outcome": t.outcome,
+                "target": t.value,
+                "weight": t.weight,
+                "simulated_start": start_sim.get(t.outcome),
+                "simulated_fit": fit_sim.get(t.outcome),
+            }
             for t in exp.targets
         ]
     )

@@ -183,7 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("run", help="run a scenario and print a yearly summary")
     r.add_argument("scenario", help="a scenario file or a preset name")
-    r.add_argument("--residents", type=int_at_least(100, " (the model needs enough residents for two teams)"), default=100_000, help="number of synthetic residents (at least 100)")
+    r.add_argument(
+        "--residents",
+        type=int_at_least(100, " (the model needs enough residents for two teams)"),
+        default=100_000,
+        help="number of synthetic residents (at least 100)",
+    )
     r.add_argument("--years", type=int_at_least(1), default=3)
     r.add_argument("--seed", type=int_at_least(0), default=0)
     r.add_argument("--out", help="folder for results (timeseries, yearly, groups, teams, run.json)")

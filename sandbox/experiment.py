@@ -328,9 +328,17 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
             if values is not None:
                 bad(f"{key}.values", values, f"method {method!r} samples from a range; use range = [lo, hi] instead of values")
             if lv.kind not in ("float", "int"):
-                bad(f"{key}.lever", lever, f"method {method!r} needs a numeric lever; this one is {lv.kind} ({lv.describe_range()})")
+                bad(
+                    f"{key}.lever",
+                    lever,
+                    f"method {method!r} needs a numeric lever; this one is {lv.kind} ({lv.describe_range()})",
+                )
                 continue
-            if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)):
+            if not (
+                isinstance(rng, list)
+                and len(rng) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)
+            ):
                 bad(f"{key}.range", rng, "must be [lo, hi], two numbers")
                 continue
             lo, hi = float(rng[0]), float(rng[1])
@@ -346,7 +354,11 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
             vary.append(Vary(lever, None, (lo, hi), None if start is None else float(start)))
         else:
             if rng is not None:
-                bad(f"{key}.range", rng, f"method {method!r} takes values = [...]; ranges are for lhs, sobol, morris and calibrate")
+                bad(
+                    f"{key}.range",
+                    rng,
+                    f"method {method!r} takes values = [...]; ranges are for lhs, sobol, morris and calibrate",
+                )
             if not isinstance(values, list) or not values:
                 bad(f"{key}.values", values, "must be a non-empty list of lever values")
                 continue
@@ -456,7 +468,9 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
                     msg = str(pr)
                     if msg not in seen:
                         seen.add(msg)
-                        probs.append(Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=source))
+                        probs.append(
+                            Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=source)
+                        )
     if probs:
         raise ScenarioError(probs[:20])
     return exp

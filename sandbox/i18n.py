@@ -49,11 +49,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_csv": ("下载结果（CSV）", "Download results (CSV)"),
     "download_xlsx": ("下载结果（Excel）", "Download results (Excel)"),
     "download_html": ("下载比较报告（HTML）", "Download comparison report (HTML)"),
-    "share_link": ("本页链接已包含当前方案，可直接复制地址栏分享。", "The page address holds the current scenario: copy it to share."),
+    "share_link": (
+        "本页链接已包含当前方案，可直接复制地址栏分享。",
+        "The page address holds the current scenario: copy it to share.",
+    ),
     "upload": ("上传情景文件（TOML）", "Upload a scenario file (TOML)"),
     "paste": ("或粘贴 TOML 文本", "or paste TOML text"),
     "load_pasted": ("载入粘贴的方案", "Load pasted scenario"),
-    "upload_error": ("文件有误，未载入（当前方案保持不变）：", "The file has problems and was not loaded (the current scenario is kept):"),
+    "upload_error": (
+        "文件有误，未载入（当前方案保持不变）：",
+        "The file has problems and was not loaded (the current scenario is kept):",
+    ),
     "upload_ok": ("已载入方案：", "Loaded scenario:"),
     "invalid_reform": ("当前杠杆组合无效：", "The current lever settings are not valid:"),
     "running": ("正在模拟……", "Simulating…"),
@@ -115,32 +121,71 @@ def label(key: str, lang: str) -> str:
 
 TERMS: list[tuple[str, str, str]] = [
     # (Chinese term, Chinese explanation, English explanation)
-    ("家庭医生签约服务", "居民与基层家庭医生团队签订服务协议，团队负责其基本医疗、公共卫生和健康管理。",
-     "A contract between a resident and a primary-care family-doctor team, which then provides basic care, public health and health management."),
-    ("签约服务费", "按签约人数每年支付给家庭医生团队的费用，由医保基金、公卫经费、财政和个人分担。",
-     "A yearly fee per signed resident paid to the team, shared by the insurance fund, the public-health budget, government finance and the resident."),
-    ("按人头付费（分档）", "按签约居民的健康分组（健康、慢病、失能）支付不同标准的人头费。",
-     "Capitation paid at different rates by health group (healthy, chronic, disabled)."),
-    ("起付线", "一年（门诊）或一次住院中，先由个人自付、达到后医保才开始报销的金额。",
-     "The deductible: what a patient pays in full each year (outpatient) or per admission before the fund starts to pay."),
-    ("报销比例", "超过起付线部分由医保基金支付的比例；各级医疗机构不同，基层更高以引导就医。",
-     "The share of a bill above the deductible paid by the fund; higher at primary level to steer patients."),
-    ("结余留用", "实际支出低于预算时，结余部分按比例留给团队或医共体使用。",
-     "Surplus retention: when spending is below budget, the provider keeps part of the difference."),
-    ("超支分担", "实际支出超过预算时，超出部分由医保与医疗机构按比例分担（如 7:3）。",
-     "Overrun sharing: spending above budget is split between the fund and the provider (e.g. 7:3)."),
-    ("总额预算", "医保对医共体或医院设定年度支出总额，按结余留用、超支分担结算。",
-     "Global budget: a yearly spending envelope for an alliance or hospital, settled with surplus retention and overrun sharing."),
-    ("双向转诊", "基层向上级医院上转疑难重症，上级医院把康复期患者下转回基层。",
-     "Two-way referral: primary care refers complex cases up; hospitals refer recovering patients down."),
-    ("医共体 / 医联体", "县级医院与乡镇卫生院（或城市三级医院与社区）组成的联合体，共享预算和患者。",
-     "Medical alliance: a county (or city) hospital with primary centres, sharing budgets and patients."),
-    ("1+1+1 组合签约", "上海模式：签约 1 名家庭医生 + 1 家区级医院 + 1 家市级医院，组合外就诊须经转诊。",
-     "Shanghai 1+1+1: one family doctor + one district + one city hospital; others only by referral."),
-    ("签而不约", "签约后未获得实际服务，居民不知道自己的家庭医生，续约意愿下降。",
-     "'Signed but not served': residents sign but receive no care from the team and are less likely to renew."),
-    ("DRG 付费", "按疾病诊断相关分组对每次住院定额付费，激励缩短住院、及时下转。",
-     "Diagnosis-related-group payment: a fixed price per admission, rewarding shorter stays and timely downward referral."),
+    (
+        "家庭医生签约服务",
+        "居民与基层家庭医生团队签订服务协议，团队负责其基本医疗、公共卫生和健康管理。",
+        "A contract between a resident and a primary-care family-doctor team, which then provides basic care, public health and health management.",
+    ),
+    (
+        "签约服务费",
+        "按签约人数每年支付给家庭医生团队的费用，由医保基金、公卫经费、财政和个人分担。",
+        "A yearly fee per signed resident paid to the team, shared by the insurance fund, the public-health budget, government finance and the resident.",
+    ),
+    (
+        "按人头付费（分档）",
+        "按签约居民的健康分组（健康、慢病、失能）支付不同标准的人头费。",
+        "Capitation paid at different rates by health group (healthy, chronic, disabled).",
+    ),
+    (
+        "起付线",
+        "一年（门诊）或一次住院中，先由个人自付、达到后医保才开始报销的金额。",
+        "The deductible: what a patient pays in full each year (outpatient) or per admission before the fund starts to pay.",
+    ),
+    (
+        "报销比例",
+        "超过起付线部分由医保基金支付的比例；各级医疗机构不同，基层更高以引导就医。",
+        "The share of a bill above the deductible paid by the fund; higher at primary level to steer patients.",
+    ),
+    (
+        "结余留用",
+        "实际支出低于预算时，结余部分按比例留给团队或医共体使用。",
+        "Surplus retention: when spending is below budget, the provider keeps part of the difference.",
+    ),
+    (
+        "超支分担",
+        "实际支出超过预算时，超出部分由医保与医疗机构按比例分担（如 7:3）。",
+        "Overrun sharing: spending above budget is split between the fund and the provider (e.g. 7:3).",
+    ),
+    (
+        "总额预算",
+        "医保对医共体或医院设定年度支出总额，按结余留用、超支分担结算。",
+        "Global budget: a yearly spending envelope for an alliance or hospital, settled with surplus retention and overrun sharing.",
+    ),
+    (
+        "双向转诊",
+        "基层向上级医院上转疑难重症，上级医院把康复期患者下转回基层。",
+        "Two-way referral: primary care refers complex cases up; hospitals refer recovering patients down.",
+    ),
+    (
+        "医共体 / 医联体",
+        "县级医院与乡镇卫生院（或城市三级医院与社区）组成的联合体，共享预算和患者。",
+        "Medical alliance: a county (or city) hospital with primary centres, sharing budgets and patients.",
+    ),
+    (
+        "1+1+1 组合签约",
+        "上海模式：签约 1 名家庭医生 + 1 家区级医院 + 1 家市级医院，组合外就诊须经转诊。",
+        "Shanghai 1+1+1: one family doctor + one district + one city hospital; others only by referral.",
+    ),
+    (
+        "签而不约",
+        "签约后未获得实际服务，居民不知道自己的家庭医生，续约意愿下降。",
+        "'Signed but not served': residents sign but receive no care from the team and are less likely to renew.",
+    ),
+    (
+        "DRG 付费",
+        "按疾病诊断相关分组对每次住院定额付费，激励缩短住院、及时下转。",
+        "Diagnosis-related-group payment: a fixed price per admission, rewarding shorter stays and timely downward referral.",
+    ),
 ]
 
 

@@ -57,10 +57,14 @@ def build_report(
         if not ch:
             parts.append(f"<p>{e(t('none_changed', lang))}</p>")
             continue
-        parts.append(f"<table><tr><th>{e(t('levers', lang))}</th><th>{e(t('default', lang))}</th><th>{e(t('reform', lang))}</th></tr>")
+        parts.append(
+            f"<table><tr><th>{e(t('levers', lang))}</th><th>{e(t('default', lang))}</th><th>{e(t('reform', lang))}</th></tr>"
+        )
         for path, v in ch.items():
             lv = BY_PATH[path]
-            parts.append(f"<tr><td>{e(lever_label(lv, lang))} <code>{e(path)}</code></td><td>{e(str(lv.default))}</td><td>{e(str(v))}</td></tr>")
+            parts.append(
+                f"<tr><td>{e(lever_label(lv, lang))} <code>{e(path)}</code></td><td>{e(str(lv.default))}</td><td>{e(str(v))}</td></tr>"
+            )
         parts.append("</table>")
     parts.append(f"<h2>{e(t('headline', lang))}</h2><table><tr><th>{e(t('outcome', lang))}</th>")
     parts += [f"<th>{e(n)}</th>" for n in comparison.names]

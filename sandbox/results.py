@@ -147,7 +147,10 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
         "scheme": (attr["employee"], ("resident", "employee")),
         "income_quintile": (attr["quintile"], ("Q1", "Q2", "Q3", "Q4", "Q5")),
         "contract": (attr["signed"], ("unsigned", "signed")),
-        "contract_chronic": (np.where(attr["chronic"] == 1, 1 + attr["signed"], 0), ("no chronic", "unsigned chronic", "signed chronic")),
+        "contract_chronic": (
+            np.where(attr["chronic"] == 1, 1 + attr["signed"], 0),
+            ("no chronic", "unsigned chronic", "signed chronic"),
+        ),
     }
     rows = []
     for dim, (code, labels) in dims.items():
@@ -186,9 +189,7 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-        )
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
         return out.stdout.strip() or None if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -212,7 +213,11 @@ class Result:
         year = year or int(self.timeseries.year.max())
         ts = self.timeseries[self.timeseries.year == year]
         inc = self.teams[self.teams.year == year]
-        inc_mean = float((inc.fee_income + inc.service_income + inc.bonus_income + inc.surplus_income).mean()) if len(inc) else float("nan")
+        inc_mean = (
+            float((inc.fee_income + inc.service_income + inc.bonus_income + inc.surplus_income).mean())
+            if len(inc)
+            else float("nan")
+        )
         return headline_from_rows(ts, self.residents, inc_mean)
 
     def yearly(self) -> pd.DataFrame:
@@ -260,7 +265,9 @@ class Result:
                     df.to_parquet(tmp / f"{name}.parquet", index=False)
                 else:
                     df.to_csv(tmp / f"{name}.csv", index=False)
-            (tmp / "run.json").write_text(json.dumps(self.run_record(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            (tmp / "run.json").write_text(
+                json.dumps(self.run_record(), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+            )
             out.mkdir(exist_ok=True)
             written = []
             for f in sorted(tmp.iterdir()):

@@ -36,9 +36,7 @@ class Streams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
-        self._keys = {
-            name: np.uint64(child.generate_state(1, dtype=np.uint64)[0]) for name, child in zip(STREAMS, children)
-        }
+        self._keys = {name: np.uint64(child.generate_state(1, dtype=np.uint64)[0]) for name, child in zip(STREAMS, children)}
         self._children = dict(zip(STREAMS, children))
 
     def generator(self, name: str) -> np.random.Generator:

@@ -93,7 +93,9 @@ class Scenario:
         phases = []
         raw_phases = data.get("phase", [])
         if not isinstance(raw_phases, list):
-            problems.append(Problem("phase", raw_phases, "must be an array of tables: [[phase]] with month = N and a [phase.set] table"))
+            problems.append(
+                Problem("phase", raw_phases, "must be an array of tables: [[phase]] with month = N and a [phase.set] table")
+            )
             raw_phases = []
         for i, ph in enumerate(raw_phases):
             key = f"phase[{i}]"
@@ -106,10 +108,14 @@ class Scenario:
                 month = 0
             extra = set(ph) - {"month", "set"}
             if extra:
-                problems.append(Problem(f"{key}.{sorted(extra)[0]}", ph[sorted(extra)[0]], "unknown key; a phase has only 'month' and 'set'"))
+                problems.append(
+                    Problem(f"{key}.{sorted(extra)[0]}", ph[sorted(extra)[0]], "unknown key; a phase has only 'month' and 'set'")
+                )
             raw_set = ph.get("set", {})
             if not isinstance(raw_set, dict):
-                problems.append(Problem(f"{key}.set", raw_set, "must be a table of lever overrides: [phase.set] with key = value lines"))
+                problems.append(
+                    Problem(f"{key}.set", raw_set, "must be a table of lever overrides: [phase.set] with key = value lines")
+                )
                 raw_set = {}
             sets = _flatten(raw_set)
             for k, v in sets.items():

@@ -15,7 +15,9 @@ def sobol_indices(problem: dict, Y: np.ndarray, seed: int = 0, second_order: boo
     """First- and total-order Sobol indices with 95% confidence half-widths, one row per parameter."""
     from SALib.analyze import sobol
 
-    Si = sobol.analyze(problem, np.asarray(Y, dtype=float), calc_second_order=second_order, conf_level=0.95, seed=seed, print_to_console=False)
+    Si = sobol.analyze(
+        problem, np.asarray(Y, dtype=float), calc_second_order=second_order, conf_level=0.95, seed=seed, print_to_console=False
+    )
     return pd.DataFrame(
         {"parameter": problem["names"], "S1": Si["S1"], "S1_conf": Si["S1_conf"], "ST": Si["ST"], "ST_conf": Si["ST_conf"]}
     )
@@ -25,9 +27,23 @@ def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int = 4,
     """Morris mu, mu* (with 95% confidence half-width) and sigma, one row per parameter."""
     from SALib.analyze import morris
 
-    Si = morris.analyze(problem, np.asarray(X, dtype=float), np.asarray(Y, dtype=float), num_levels=levels, conf_level=0.95, seed=seed, print_to_console=False)
+    Si = morris.analyze(
+        problem,
+        np.asarray(X, dtype=float),
+        np.asarray(Y, dtype=float),
+        num_levels=levels,
+        conf_level=0.95,
+        seed=seed,
+        print_to_console=False,
+    )
     return pd.DataFrame(
-        {"parameter": problem["names"], "mu": Si["mu"], "mu_star": Si["mu_star"], "mu_star_conf": Si["mu_star_conf"], "sigma": Si["sigma"]}
+        {
+            "parameter": problem["names"],
+            "mu": Si["mu"],
+            "mu_star": Si["mu_star"],
+            "mu_star_conf": Si["mu_star_conf"],
+            "sigma": Si["sigma"],
+        }
     )
 
 
@@ -68,7 +84,9 @@ def plot_indices(idx: pd.DataFrame, method: str, path: Path) -> None:
     groups = list(idx.groupby(["scenario", "outcome"], sort=False))
     ncol = min(3, len(groups))
     nrow = -(-len(groups) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 0.5 + 0.45 * idx.parameter.nunique() * nrow + 1.2 * nrow), squeeze=False)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(5 * ncol, 0.5 + 0.45 * idx.parameter.nunique() * nrow + 1.2 * nrow), squeeze=False
+    )
     for ax, ((scen, o), d) in zip(axes.flat, groups):
         y = np.arange(len(d))
         short = [p.split(".", 1)[-1] for p in d.parameter]
@@ -85,7 +103,7 @@ def plot_indices(idx: pd.DataFrame, method: str, path: Path) -> None:
         ax.set_title(f"{o}\n({scen})", fontsize=9)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
-    for ax in list(axes.flat)[len(groups):]:
+    for ax in list(axes.flat)[len(groups) :]:
         ax.axis("off")
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")

@@ -45,7 +45,13 @@ START_ONLY_PREFIXES = ("population.", "capacity.", "fund.initial_months", "team.
 
 def check_phase_key(key: str, value: Any, month: int) -> list[Problem]:
     if month > 0 and key.startswith(START_ONLY_PREFIXES):
-        return [Problem(key, value, f"is read only when the model starts, so it cannot change from month {month}; set it at the top level instead")]
+        return [
+            Problem(
+                key,
+                value,
+                f"is read only when the model starts, so it cannot change from month {month}; set it at the top level instead",
+            )
+        ]
     return []
 
 
@@ -81,7 +87,7 @@ def check_known_key(key: str, value: Any) -> list[Problem]:
     elif same_group:
         hint = "valid keys under '" + prefix + "': " + ", ".join(same_group)
     else:
-        hint = "valid top-level sections: " + ", ".join(sorted({k.split('.')[0] for k in BY_PATH}))
+        hint = "valid top-level sections: " + ", ".join(sorted({k.split(".")[0] for k in BY_PATH}))
     return [Problem(key, value, f"unknown key; {hint} (run 'sandbox levers' for the full list)")]
 
 
@@ -96,7 +102,13 @@ def check_type(lever: Lever, value: Any) -> list[Problem]:
     if ok:
         return []
     want = {"bool": "true or false", "int": "a whole number", "float": "a number", "choice": "a string"}[k]
-    return [Problem(lever.path, value, f"wrong type ({type(value).__name__}); expected {want} ({lever.unit or 'no unit'}), allowed {lever.describe_range()}")]
+    return [
+        Problem(
+            lever.path,
+            value,
+            f"wrong type ({type(value).__name__}); expected {want} ({lever.unit or 'no unit'}), allowed {lever.describe_range()}",
+        )
+    ]
 
 
 def check_range(lever: Lever, value: Any) -> list[Problem]:
@@ -128,20 +140,32 @@ def check_payer_shares_sum_to_one(p: dict) -> list[Problem]:
         total = sum(p[f"signing.payer.{t}.{q}"] for q in PAYERS)
         if abs(total - 1.0) > 1e-6:
             out.append(
-                Problem(f"signing.payer.{t}", round(total, 6), f"the six payer shares of the {t} fee must sum to 1 (they sum to {total:.4g})")
+                Problem(
+                    f"signing.payer.{t}",
+                    round(total, 6),
+                    f"the six payer shares of the {t} fee must sum to 1 (they sum to {total:.4g})",
+                )
             )
     return out
 
 
 def check_hard_binding_needs_contracts(p: dict) -> list[Problem]:
     if p["referral.binding"] == "hard" and not p["signing.enabled"]:
-        return [Problem("referral.binding", "hard", "hard binding (1+1+1) binds signed residents, so it needs signing.enabled = true")]
+        return [
+            Problem("referral.binding", "hard", "hard binding (1+1+1) binds signed residents, so it needs signing.enabled = true")
+        ]
     return []
 
 
 def check_hard_binding_needs_primary_capacity(p: dict) -> list[Problem]:
     if p["referral.binding"] == "hard" and p["signing.team_cap_households"] < 1:
-        return [Problem("signing.team_cap_households", p["signing.team_cap_households"], "hard binding needs primary capacity: the team cap must be at least 1 household")]
+        return [
+            Problem(
+                "signing.team_cap_households",
+                p["signing.team_cap_households"],
+                "hard binding needs primary capacity: the team cap must be at least 1 household",
+            )
+        ]
     return []
 
 
@@ -154,7 +178,13 @@ def check_team_budget_needs_contracts(p: dict) -> list[Problem]:
 def check_age_shares(p: dict) -> list[Problem]:
     s = p["population.age_0_14"] + p["population.age_60_plus"]
     if s > 1.0:
-        return [Problem("population.age_60_plus", p["population.age_60_plus"], f"population.age_0_14 + population.age_60_plus must not exceed 1 (they sum to {s:.3g})")]
+        return [
+            Problem(
+                "population.age_60_plus",
+                p["population.age_60_plus"],
+                f"population.age_0_14 + population.age_60_plus must not exceed 1 (they sum to {s:.3g})",
+            )
+        ]
     return []
 
 

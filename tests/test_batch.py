@@ -92,7 +92,9 @@ def test_the_run_table_has_every_parameter_value_and_duckdb_can_query_the_parque
     assert sorted(runs["reimbursement.signed_primary_bonus"].unique()) == [0.0, 0.2]
     assert runs.loc[runs.scenario == "hangzhou_2016", "signing.enabled"].all()
     assert not runs.loc[runs.scenario == "baseline", "signing.enabled"].any()
-    q = duckdb.sql(f"select count(*) from '{tmp_path / 'out' / 'outcomes.parquet'}' where outcome = 'signing_rate'").fetchall()[0][0]
+    q = duckdb.sql(f"select count(*) from '{tmp_path / 'out' / 'outcomes.parquet'}' where outcome = 'signing_rate'").fetchall()[
+        0
+    ][0]
     assert q == 8
     m = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert m["experiment_text"] == SMALL and m["master_seed"] == 3 and len(m["replicate_seeds"]) == 2

@@ -37,7 +37,9 @@ value = {target}
 def model_target(value: float) -> float:
     exp = parse_experiment(CAL.format(optimizer="powell", target=0.5))
     sc = Scenario.preset("baseline").with_overrides({"behaviour.quality_tertiary": value})
-    return float(np.mean([simulate(sc, residents=2000, years=1, seed=s).summary()["primary_care_share"] for s in exp.replicate_seeds()]))
+    return float(
+        np.mean([simulate(sc, residents=2000, years=1, seed=s).summary()["primary_care_share"] for s in exp.replicate_seeds()])
+    )
 
 
 def test_calibration_recovers_a_parameter_from_targets_made_at_a_known_value(tmp_path):

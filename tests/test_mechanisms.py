@@ -29,7 +29,11 @@ def test_a_higher_resident_share_of_the_fee_lowers_signing():
     cheap = run("hangzhou_2016", years=1).summary()
     dear = run(
         "hangzhou_2016",
-        {"signing.payer.healthy.resident": 1.0, "signing.payer.healthy.city_finance": 0.0, "signing.payer.healthy.district_finance": 0.0},
+        {
+            "signing.payer.healthy.resident": 1.0,
+            "signing.payer.healthy.city_finance": 0.0,
+            "signing.payer.healthy.district_finance": 0.0,
+        },
         years=1,
     ).summary()
     assert cheap["signing_rate"] - dear["signing_rate"] > 0.05

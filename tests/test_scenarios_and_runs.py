@@ -18,8 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_preset_names_itself_in_chinese_and_english_and_cites_a_seed_or_defaults():
     presets = dict(list_presets())
-    assert {"baseline", "hangzhou_2016", "beijing_xicheng", "shanghai_1plus1plus1", "hebei_county_alliance",
-            "zhenjiang_medical_group", "value_based_capitation"} <= set(presets)
+    assert {
+        "baseline",
+        "hangzhou_2016",
+        "beijing_xicheng",
+        "shanghai_1plus1plus1",
+        "hebei_county_alliance",
+        "zhenjiang_medical_group",
+        "value_based_capitation",
+    } <= set(presets)
     for name, sc in presets.items():
         for key in ("name_en", "name_zh", "description_en", "description_zh", "source"):
             assert sc.meta.get(key), f"{name} lacks meta.{key}"
@@ -96,8 +103,24 @@ def test_mesa_batch_run_can_drive_the_model():
 
 def test_the_cli_run_writes_results_and_a_run_record_that_repeats_the_run_exactly(tmp_path):
     out = tmp_path / "hz"
-    cmd = [sys.executable, "-m", "sandbox.cli", "run", str(ROOT / "scenarios" / "hangzhou_2016.toml"),
-           "--residents", "3000", "--years", "1", "--seed", "7", "--out", str(out), "--format", "parquet", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox.cli",
+        "run",
+        str(ROOT / "scenarios" / "hangzhou_2016.toml"),
+        "--residents",
+        "3000",
+        "--years",
+        "1",
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+        "--format",
+        "parquet",
+        "--quiet",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Primary-care share" in proc.stdout
@@ -107,9 +130,7 @@ def test_the_cli_run_writes_results_and_a_run_record_that_repeats_the_run_exactl
     assert record["seed"] == 7 and record["residents"] == 3000 and record["package_version"]
     assert "git_commit" in record
     again = simulate(Scenario.from_dict(record["resolved_parameters"]), residents=3000, years=1, seed=7)
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(out / "timeseries.parquet"), again.timeseries, check_dtype=False
-    )
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), again.timeseries, check_dtype=False)
 
 
 def test_the_cli_lists_every_preset_with_chinese_and_english_names():
@@ -125,7 +146,7 @@ def test_a_phase_that_changes_a_lever_read_only_at_start_is_rejected_with_a_reas
 
     with pytest.raises(ScenarioError, match="read only when the model starts"):
         Scenario.preset("baseline").with_overrides({"population.urban_share": 0.5}, month=12)
-    text = '[[phase]]\nmonth = 6\n[phase.set]\ncapacity.base_wait_days = 9.0\n'
+    text = "[[phase]]\nmonth = 6\n[phase.set]\ncapacity.base_wait_days = 9.0\n"
     with pytest.raises(ScenarioError, match="capacity.base_wait_days"):
         Scenario.from_toml(text, source="x.toml")
 

@@ -41,7 +41,17 @@ def tidy(exp, X, f) -> pd.DataFrame:
     rows = []
     for i, x in enumerate(X):
         for r in range(exp.replicates):
-            rows.append({"run_id": f"p{i}-r{r}", "scenario": "baseline", "point": i, "replicate": r, "outcome": "primary_care_share", "year": 1, "value": f(x)})
+            rows.append(
+                {
+                    "run_id": f"p{i}-r{r}",
+                    "scenario": "baseline",
+                    "point": i,
+                    "replicate": r,
+                    "outcome": "primary_care_share",
+                    "year": 1,
+                    "value": f(x),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -82,9 +92,11 @@ def test_morris_ranks_the_influential_lever_first():
 
 
 def test_the_sensitivity_command_runs_the_model_and_writes_indices_and_a_plot(tmp_path):
-    text = THREE.format(seed=4, method="sobol", samples=8).replace(
-        'outcomes = ["primary_care_share"]', 'outcomes = ["primary_care_share", "fund_signing_fees"]'
-    ).replace('scenarios = ["baseline"]', 'scenarios = ["hangzhou_2016"]')
+    text = (
+        THREE.format(seed=4, method="sobol", samples=8)
+        .replace('outcomes = ["primary_care_share"]', 'outcomes = ["primary_care_share", "fund_signing_fees"]')
+        .replace('scenarios = ["baseline"]', 'scenarios = ["hangzhou_2016"]')
+    )
     f = tmp_path / "sobol.toml"
     f.write_text(text)
     out = tmp_path / "out"

@@ -78,7 +78,14 @@ def lever_panel(base: dict[str, Any]) -> None:
                 with c1:
                     _widget(lv, ("● " if is_changed else "") + lever_label(lv, lang()))
                 with c2:
-                    st.button("↺", key=f"reset:{lv.path}", help=tr("reset"), disabled=not is_changed, on_click=_reset, args=([lv.path], base))
+                    st.button(
+                        "↺",
+                        key=f"reset:{lv.path}",
+                        help=tr("reset"),
+                        disabled=not is_changed,
+                        on_click=_reset,
+                        args=([lv.path], base),
+                    )
     if changed:
         st.markdown(f"**{tr('changed_levers')}**")
         for path, v in changed.items():

@@ -22,10 +22,26 @@ from . import builder
 from .common import default_residents, lang, run_for, tr
 
 SIZES = (5_000, 20_000, 50_000, 100_000, 200_000, 500_000)
-TS_OUTCOMES = ("primary_care_share", "fund_spending_per_capita", "oop_per_capita", "signing_rate",
-               "chronic_control_rate", "referrals_up", "referrals_down", "tertiary_wait_days", "fund_balance")
-GROUP_OUTCOMES = ("primary_care_share", "oop_per_capita", "fund_spending_per_capita", "admissions_per_1000",
-                  "visits_per_capita", "signing_rate", "chronic_control_rate")
+TS_OUTCOMES = (
+    "primary_care_share",
+    "fund_spending_per_capita",
+    "oop_per_capita",
+    "signing_rate",
+    "chronic_control_rate",
+    "referrals_up",
+    "referrals_down",
+    "tertiary_wait_days",
+    "fund_balance",
+)
+GROUP_OUTCOMES = (
+    "primary_care_share",
+    "oop_per_capita",
+    "fund_spending_per_capita",
+    "admissions_per_1000",
+    "visits_per_capita",
+    "signing_rate",
+    "chronic_control_rate",
+)
 
 
 # ------------------------------------------------------------------ URL state
@@ -107,11 +123,21 @@ def _ts_figure(cmp, outcome: str) -> go.Figure:
     for name in cmp.names:
         d = df[df.scenario == name]
         if d["hi"].ne(d["lo"]).any():
-            fig.add_trace(go.Scatter(x=pd.concat([d.month, d.month[::-1]]), y=pd.concat([d.hi, d.lo[::-1]]),
-                                     fill="toself", opacity=0.2, line={"width": 0}, showlegend=False, name=name))
+            fig.add_trace(
+                go.Scatter(
+                    x=pd.concat([d.month, d.month[::-1]]),
+                    y=pd.concat([d.hi, d.lo[::-1]]),
+                    fill="toself",
+                    opacity=0.2,
+                    line={"width": 0},
+                    showlegend=False,
+                    name=name,
+                )
+            )
         fig.add_trace(go.Scatter(x=d.month, y=d["mean"], mode="lines", name=name))
-    fig.update_layout(title=outcome_label(outcome, lang()), xaxis_title=tr("month"),
-                      yaxis_title=unit, height=380, margin={"t": 50, "b": 40})
+    fig.update_layout(
+        title=outcome_label(outcome, lang()), xaxis_title=tr("month"), yaxis_title=unit, height=380, margin={"t": 50, "b": 40}
+    )
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -122,7 +148,9 @@ def _spending_figure(cmp) -> go.Figure:
     fig = go.Figure()
     for cat in df.category.unique():
         d = df[df.category == cat]
-        fig.add_trace(go.Bar(x=d.scenario, y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0], name=label(cat, lang())))
+        fig.add_trace(
+            go.Bar(x=d.scenario, y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0], name=label(cat, lang()))
+        )
     fig.update_layout(barmode="relative", title=tr("spending"), yaxis_title=tr("yuan_per_resident"), height=420)
     return fig
 
@@ -135,7 +163,9 @@ def _group_figure(cmp, dimension: str, outcome: str) -> go.Figure:
         d = df[df.scenario == name]
         fig.add_trace(go.Bar(x=[label(g, lang()) for g in d.group], y=d[outcome], name=name))
     unit = OUTCOME_LABELS.get(outcome, ("", "", ""))[2]
-    fig.update_layout(barmode="group", title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}", yaxis_title=unit, height=380)
+    fig.update_layout(
+        barmode="group", title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}", yaxis_title=unit, height=380
+    )
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -178,8 +208,15 @@ def render() -> None:
         st.success(tr("upload_ok") + " " + st.session_state.load_ok)
 
     changes = builder.changed_vs(base_values)
-    st.query_params.update({"lang": lang(), "preset": st.session_state.preset, "base": st.session_state.base,
-                            "also": ",".join(st.session_state.also), "set": _encode(changes)})
+    st.query_params.update(
+        {
+            "lang": lang(),
+            "preset": st.session_state.preset,
+            "base": st.session_state.base,
+            "also": ",".join(st.session_state.also),
+            "set": _encode(changes),
+        }
+    )
     try:
         reform = Scenario.preset(st.session_state.preset).with_overrides(changes)
     except ScenarioError as e:
@@ -191,8 +228,15 @@ def render() -> None:
         scenarios.setdefault(preset_label(n), presets[n])
 
     bar = st.progress(0.0, text=tr("running"))
-    cmp = compare(scenarios, st.session_state.residents, st.session_state.years, int(st.session_state.seed),
-                  st.session_state.replicates, run=run_for, progress=lambda f: bar.progress(f, text=tr("running")))
+    cmp = compare(
+        scenarios,
+        st.session_state.residents,
+        st.session_state.years,
+        int(st.session_state.seed),
+        st.session_state.replicates,
+        run=run_for,
+        progress=lambda f: bar.progress(f, text=tr("running")),
+    )
     bar.empty()
     head = cmp.headline()
     _cards(cmp, head)
@@ -207,8 +251,12 @@ def render() -> None:
     st.plotly_chart(figs[1], width="stretch")
     st.subheader(tr("groups"))
     g1, g2 = st.columns(2)
-    dim = g1.selectbox(tr("dimension"), ("area", "age_band", "chronic", "scheme", "income_quintile", "contract"), key="dim",
-                       format_func=lambda d: label(d, lang()))
+    dim = g1.selectbox(
+        tr("dimension"),
+        ("area", "age_band", "chronic", "scheme", "income_quintile", "contract"),
+        key="dim",
+        format_func=lambda d: label(d, lang()),
+    )
     gout = g2.selectbox(tr("outcome"), GROUP_OUTCOMES, key="group_outcome", format_func=lambda o: outcome_label(o, lang()))
     figs.append(_group_figure(cmp, dim, gout))
     st.plotly_chart(figs[2], width="stretch")
@@ -263,4 +311,6 @@ def _downloads(cmp, reform: Scenario, changes: dict, scenarios: dict, figs: list
     c[2].download_button(tr("download_xlsx"), excel, file_name="comparison.xlsx", key="dl_xlsx")
     c[3].download_button(tr("download_html"), report, file_name="comparison_report.html", mime="text/html", key="dl_html")
     if changes:
-        st.markdown(f"**{tr('changed_levers')}**: " + ", ".join(f"{lever_label(BY_PATH[k], lang())} = {v}" for k, v in changes.items()))
+        st.markdown(
+            f"**{tr('changed_levers')}**: " + ", ".join(f"{lever_label(BY_PATH[k], lang())} = {v}" for k, v in changes.items())
+        )

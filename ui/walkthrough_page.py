@@ -13,15 +13,28 @@ from sandbox.scenario import Scenario
 from .common import default_residents, lang, run_for, tr
 
 CITIES = ("hangzhou_2016", "shanghai_1plus1plus1", "hebei_county_alliance")
-SHOWN = ("primary_care_share", "signing_rate", "fund_spending_per_capita", "oop_per_capita", "referrals_up",
-         "referrals_down", "unreferred_tertiary_visits", "chronic_control_rate")
+SHOWN = (
+    "primary_care_share",
+    "signing_rate",
+    "fund_spending_per_capita",
+    "oop_per_capita",
+    "referrals_up",
+    "referrals_down",
+    "unreferred_tertiary_visits",
+    "chronic_control_rate",
+)
 
 
 def render() -> None:
     st.title(tr("page_walkthrough"))
     st.write(tr("walk_intro"))
-    city = st.radio(" ", CITIES, key="walk_city", horizontal=True,
-                    format_func=lambda n: Scenario.preset(n).meta["name_zh" if lang() == "zh" else "name_en"])
+    city = st.radio(
+        " ",
+        CITIES,
+        key="walk_city",
+        horizontal=True,
+        format_func=lambda n: Scenario.preset(n).meta["name_zh" if lang() == "zh" else "name_en"],
+    )
     sc = Scenario.preset(city)
     st.markdown(f"### {sc.meta['name_zh' if lang() == 'zh' else 'name_en']}")
     st.write(sc.meta["description_zh" if lang() == "zh" else "description_en"])
@@ -38,5 +51,9 @@ def render() -> None:
     for i, out in enumerate(SHOWN):
         row = head[(head.scenario == city_name) & (head.outcome == out)].iloc[0]
         unit = OUTCOME_LABELS[out][2]
-        cols[i % 4].metric(outcome_label(out, lang()), fmt_value(row.value, unit, lang()),
-                           fmt_delta(row["diff"], unit, lang()) + " " + tr("vs_baseline"), delta_color="off")
+        cols[i % 4].metric(
+            outcome_label(out, lang()),
+            fmt_value(row.value, unit, lang()),
+            fmt_delta(row["diff"], unit, lang()) + " " + tr("vs_baseline"),
+            delta_color="off",
+        )

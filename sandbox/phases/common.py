@@ -99,7 +99,9 @@ def _rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarr
     rate if that lever is on; - bypass penalty for signed residents going up unreferred."""
     levels = ("primary", "secondary", "tertiary", "tertiary")
     if inpatient:
-        table = np.array([[0.0] + [p[f"reimbursement.inpatient.{sch}.{lv}"] for lv in levels] for sch in ("resident", "employee")])
+        table = np.array(
+            [[0.0] + [p[f"reimbursement.inpatient.{sch}.{lv}"] for lv in levels] for sch in ("resident", "employee")]
+        )
         r = table[employee.astype(np.int8)]
     else:
         r = np.tile(np.array([0.0] + [p[f"reimbursement.outpatient.{lv}"] for lv in levels]), (signed.shape[0], 1))
@@ -116,7 +118,9 @@ def _rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarr
     return np.clip(r, 0.0, 1.0, out=r)
 
 
-def rate_at(p: dict, inpatient: bool, alt: np.ndarray | int, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+def rate_at(
+    p: dict, inpatient: bool, alt: np.ndarray | int, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray
+) -> np.ndarray:
     """:func:`rates` at one chosen alternative per episode."""
     alt = np.broadcast_to(np.asarray(alt, dtype=np.int64), signed.shape)
     return np.take_along_axis(rates(p, inpatient, signed, employee, referred), alt[:, None], axis=1)[:, 0]

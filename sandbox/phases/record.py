@@ -14,7 +14,9 @@ class LedgerError(AssertionError):
 def check_ledger(row: dict) -> None:
     tol = 0.01 + 1e-9 * max(row["care_cost"], 1.0)
     if abs(row["care_cost"] - row["fund_claims"] - row["oop"]) > tol:
-        raise LedgerError(f"month {row['month']}: care cost {row['care_cost']:.2f} != fund {row['fund_claims']:.2f} + out-of-pocket {row['oop']:.2f}")
+        raise LedgerError(
+            f"month {row['month']}: care cost {row['care_cost']:.2f} != fund {row['fund_claims']:.2f} + out-of-pocket {row['oop']:.2f}"
+        )
     fees = sum(row[f"fee_{p}"] for p in PAYERS)
     if abs(row["fee_total"] - fees) > 0.01 + 1e-9 * max(row["fee_total"], 1.0):
         raise LedgerError(f"month {row['month']}: signing fees {row['fee_total']:.2f} != sum of payer shares {fees:.2f}")

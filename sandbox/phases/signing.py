@@ -65,9 +65,7 @@ def signing(m) -> None:
     a = p["behaviour.signing_benefit_weight"] * benefit_value(m) - p["behaviour.signing_fee_weight"] * own_fee
     boost = np.where(r.priority, p["signing.priority_group_boost"], 1.0)
     floor = p["signing.floor"]
-    prob = floor * np.exp(np.minimum(a, 0.0)) + (1 - floor) * p["signing.awareness"] * boost * (
-        1 - np.exp(-np.maximum(a, 0.0))
-    )
+    prob = floor * np.exp(np.minimum(a, 0.0)) + (1 - floor) * p["signing.awareness"] * boost * (1 - np.exp(-np.maximum(a, 0.0)))
     want = ~r.signed & ~lapse & (s.uniform("signing", ids, t, P_SIGN) < np.clip(prob, 0, 1))
     # capacity: each team accepts candidates in random order up to its cap
     cap = m.team_array("cap_residents")
