@@ -19,6 +19,7 @@ app: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check sandbox tests benchmarks notebooks/make_notebooks.py $(wildcard app.py ui)
+	$(BIN)/ruff format --check sandbox tests benchmarks notebooks/make_notebooks.py $(wildcard app.py ui)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

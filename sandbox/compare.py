@@ -44,8 +44,8 @@ class RunTables:
     groups: pd.DataFrame
 
 
-def run_tables(scenario: Scenario, residents: int, years: int, seed: int, progress=None) -> RunTables:
-    res = simulate(scenario, residents=residents, years=years, seed=seed, progress=progress)
+def run_tables(scenario: Scenario, residents: int, years: int, seed: int, progress=None, threads: int = 2) -> RunTables:
+    res = simulate(scenario, residents=residents, years=years, seed=seed, progress=progress, threads=threads)
     return RunTables(res.summary(), res.yearly(), res.timeseries, res.by_group())
 
 

@@ -28,6 +28,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "levers": ("政策杠杆", "Policy levers"),
     "changed": ("已修改", "changed"),
     "reset_group": ("重置本组", "Reset this group"),
+    "lever_group": ("杠杆分组", "Lever group"),
     "reset": ("重置", "reset"),
     "changed_levers": ("已修改的杠杆", "Levers changed"),
     "none_changed": ("未修改任何杠杆（改革方案与其预设相同）。", "No lever changed (the reform equals its preset)."),

@@ -56,6 +56,7 @@ class SandboxModel(mesa.Model):
         n_urban = max(1, int(round(n_teams * p["population.urban_share"])))
         n_urban = min(n_urban, n_teams - 1)
         self.res = synthesise(n, p, self.streams.generator("population"), n_urban, n_teams - n_urban)
+        self._travel_utility: tuple[float, np.ndarray] | None = None  # see phases.care.travel_utility
         self.ids = np.arange(n, dtype=np.int64)
         cap = int(math.floor(p["signing.team_cap_households"] * p["population.household_size"]))
         self.teams = [

@@ -59,6 +59,29 @@ def test_resetting_a_changed_lever_restores_the_preset_value():
     assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.55)
 
 
+def test_a_lever_keeps_its_value_while_another_group_is_on_screen_and_its_group_is_marked():
+    at = _app()
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.85).run()
+    changed = _percent(_cards(at, "基层门诊占比")[1].value)
+    at.sidebar.radio(key="lever_group").set_value("signing").run()
+    assert "lv:reimbursement.outpatient.primary" not in [w.key for w in at.slider]
+    assert "lv:signing.enabled" in [w.key for w in at.toggle]
+    assert _percent(_cards(at, "基层门诊占比")[1].value) == pytest.approx(changed)
+    group_list = at.sidebar.radio(key="lever_group")
+    assert "● 1" in group_list.format_func("reimbursement")
+    at.sidebar.radio(key="lever_group").set_value("reimbursement").run()
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.85)
+
+
+def test_resetting_a_group_restores_every_lever_of_that_group():
+    at = _app()
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.85).run()
+    at.slider(key="lv:reimbursement.signed_primary_bonus").set_value(0.3).run()
+    at.button(key="reset_group").click().run()
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.55)
+    assert at.slider(key="lv:reimbursement.signed_primary_bonus").value == pytest.approx(0.0)
+
+
 def test_switching_the_language_to_english_changes_labels_and_number_formats():
     at = _app()
     at.sidebar.radio(key="lang").set_value("en").run()
@@ -98,6 +121,7 @@ def test_a_valid_pasted_scenario_loads_into_the_builder():
 def test_the_scenario_in_the_link_reopens_with_its_levers():
     at = _app(preset="baseline", set="reimbursement.outpatient.primary=0.7;signing.enabled=true")
     assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.7)
+    at.sidebar.radio(key="lever_group").set_value("signing").run()
     assert at.toggle(key="lv:signing.enabled").value is True
     link = at.query_params["set"]
     link = link if isinstance(link, str) else link[0]

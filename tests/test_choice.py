@@ -49,3 +49,82 @@ def test_every_upward_referral_lands_at_a_hospital():
     # referred visits are outpatient visits at secondary or tertiary level, never "no care"
     upper = ts.visits_secondary + ts.visits_tertiary
     assert (upper >= ts.referrals_up - ts.admissions_secondary - ts.admissions_tertiary).all()
+
+
+def _utility_by_formula(m, res, inpatient, chronic, referred, slot):
+    """The utility written term by term from docs/model.md, one episode type at a time, as a reference
+    for the tabulated implementation."""
+    from sandbox.phases.care import ALT_OF_LEVEL, SEVERITY, waits
+    from sandbox.phases.common import (
+        OUTSIDE,
+        P_OUTSIDE_AVAIL,
+        TERTIARY,
+        inpatient_deductibles,
+        inpatient_prices,
+        oop_of,
+        outpatient_deductible_left,
+        outpatient_prices,
+        rates,
+    )
+    from sandbox.population import INCOME_FACTOR
+
+    r, p = m.res, m.p
+    signed, employee, urban = r.signed[res], r.employee[res], r.urban[res]
+    if inpatient:
+        price = inpatient_prices(p, urban)
+        oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
+        scale = p["behaviour.beta_oop_inpatient"] / 1000.0
+        sev = np.full(res.shape[0], SEVERITY["serious"])
+    else:
+        price = outpatient_prices(p, urban)
+        left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
+        oop = oop_of(price, left[:, None], rates(p, False, signed, employee, referred))
+        scale = p["behaviour.beta_oop"] / 100.0
+        sev = np.where(chronic, SEVERITY["chronic"], SEVERITY["minor"])
+    u = -scale * oop / INCOME_FACTOR[r.quintile[res]][:, None]
+    u[:, PRIMARY:] -= p["behaviour.beta_travel"] * r.travel[res].astype(np.float64)
+    q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
+    q[OUTSIDE] = q[TERTIARY] + 0.3
+    u += q[None, :] * sev[:, None]
+    u -= p["behaviour.beta_wait"] * waits(m, referred)
+    u[:, PRIMARY] += p["behaviour.trust_signed"] * m.team_array("effort")[r.team[res]] * signed
+    for i, last in enumerate(r.last_level[res]):
+        if last > 0:
+            u[i, ALT_OF_LEVEL[last]] += p["behaviour.habit"]
+        if last == 3:
+            u[i, OUTSIDE] += p["behaviour.habit"]
+    avail = m.streams.uniform("choice", res, m.month, P_OUTSIDE_AVAIL, slot) < p["behaviour.famous_share"]
+    u[~avail, OUTSIDE] = -np.inf
+    return u
+
+
+def test_the_tabulated_utilities_equal_the_utility_formula_for_every_kind_of_episode():
+    from sandbox.phases.care import utilities
+
+    sc = Scenario.preset("hangzhou_2016").with_overrides(
+        {
+            "reimbursement.referral_bonus": 0.05,
+            "reimbursement.bypass_penalty": 0.1,
+            "deductible.signed_relief": 100.0,
+            "deductible.cumulative_upward_referral": True,
+            "hospital.payment_mode": "drg",
+        }
+    )
+    m = SandboxModel(sc, residents=4_000, years=2, seed=5)
+    for _ in range(14):  # into the second year: contracts, deductibles partly paid, habits, congestion
+        m.step()
+    n = 3_000
+    rng = np.random.default_rng(0)
+    res = rng.integers(0, m.res.n, n)
+    chronic = rng.random(n) < 0.3
+    referred = rng.random(n) < 0.4
+    slot = np.arange(n)
+    left = m.res.deductible_paid[res]
+    assert (left > 0).any() and m.res.signed[res].any() and (m.res.last_level[res] > 0).any()
+    for inpatient in (False, True):
+        got = utilities(m, res, inpatient, None if inpatient else chronic, referred, slot)
+        want = _utility_by_formula(m, res, inpatient, chronic, referred, slot)
+        assert np.array_equal(np.isinf(got), np.isinf(want))
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-9)
+    m.release()

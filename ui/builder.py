@@ -1,5 +1,6 @@
 """The scenario builder: one widget per lever, generated from the registry, grouped as the policy
-documents group them, with changed levers marked and resets per lever and per group."""
+documents group them (one group on screen at a time), with changed levers marked and resets per
+lever and per group."""
 
 from __future__ import annotations
 
@@ -24,12 +25,17 @@ def preset_values(preset: str) -> dict[str, Any]:
 
 
 def load_into_state(values: dict[str, Any]) -> None:
+    """Make ``values`` the builder's levers (and the value of any lever widget on screen)."""
+    st.session_state.levers = {lv.path: values[lv.path] for lv in REGISTRY}
     for lv in REGISTRY:
-        st.session_state[key_of(lv.path)] = values[lv.path]
+        if key_of(lv.path) in st.session_state:
+            st.session_state[key_of(lv.path)] = values[lv.path]
 
 
 def current_values() -> dict[str, Any]:
-    return {lv.path: st.session_state[key_of(lv.path)] for lv in REGISTRY}
+    """The builder's levers. They live in ``st.session_state.levers``, not in the widgets' keys,
+    because only one group's widgets are on screen and Streamlit forgets the others' state."""
+    return dict(st.session_state.levers)
 
 
 def changed_vs(base: dict[str, Any]) -> dict[str, Any]:
@@ -39,53 +45,64 @@ def changed_vs(base: dict[str, Any]) -> dict[str, Any]:
 
 def _reset(paths: list[str], base: dict[str, Any]) -> None:
     for p in paths:
-        st.session_state[key_of(p)] = base[p]
+        st.session_state.levers[p] = base[p]
+        if key_of(p) in st.session_state:
+            st.session_state[key_of(p)] = base[p]
+
+
+def _sync(path: str) -> None:
+    st.session_state.levers[path] = st.session_state[key_of(path)]
 
 
 def _widget(lv: Lever, label: str) -> None:
     k, h = key_of(lv.path), lever_help(lv, lang())
+    if k not in st.session_state:
+        st.session_state[k] = st.session_state.levers[lv.path]
+    common = {"key": k, "help": h, "on_change": _sync, "args": (lv.path,)}
     if lv.kind == "bool":
-        st.toggle(label, key=k, help=h)
+        st.toggle(label, **common)
     elif lv.kind == "choice":
-        st.selectbox(label, lv.choices, key=k, help=h)
+        st.selectbox(label, lv.choices, **common)
     elif lv.kind == "int":
-        st.number_input(label, min_value=int(lv.lo), max_value=int(lv.hi), step=1, key=k, help=h)
+        st.number_input(label, min_value=int(lv.lo), max_value=int(lv.hi), step=1, **common)
     elif lv.hi - lv.lo <= 5:
         step = 0.01 if lv.hi - lv.lo <= 1 else 0.05
-        st.slider(label, min_value=float(lv.lo), max_value=float(lv.hi), step=step, key=k, help=h)
+        st.slider(label, min_value=float(lv.lo), max_value=float(lv.hi), step=step, **common)
     else:
         span = lv.hi - lv.lo
         step = float(10 ** math.floor(math.log10(span)) / 1000) if span > 0 else 1.0
-        st.number_input(label, min_value=float(lv.lo), max_value=float(lv.hi), step=max(step, 0.01), key=k, help=h)
+        st.number_input(label, min_value=float(lv.lo), max_value=float(lv.hi), step=max(step, 0.01), **common)
 
 
 def lever_panel(base: dict[str, Any]) -> None:
-    """Expanders of lever widgets by group; ``base`` is what "changed" and "reset" refer to.
+    """The lever groups as a list (with how many levers of each were changed) and the widgets of the
+    chosen group; ``base`` is what "changed" and "reset" refer to.
 
-    Titles and layout do not depend on what changed, so an open group stays open and a widget keeps
-    its place (and keyboard focus) when its value changes."""
+    Only one group's widgets are drawn, which keeps each rerun light. The layout of a group does
+    not depend on what changed, so a widget keeps its place (and keyboard focus) when its value
+    changes."""
     changed = changed_vs(base)
-    for group in GROUPS:
-        levers = [lv for lv in REGISTRY if lv.group == group]
-        with st.expander(group_title(group, lang()), expanded=False):
-            n_changed = sum(lv.path in changed for lv in levers)
-            if n_changed:
-                st.caption(f"● {n_changed} {tr('changed')}")
-                st.button(tr("reset_group"), key=f"reset_group:{group}", on_click=_reset, args=([lv.path for lv in levers], base))
-            for lv in levers:
-                is_changed = lv.path in changed
-                c1, c2 = st.columns([6, 1], vertical_alignment="bottom")
-                with c1:
-                    _widget(lv, ("● " if is_changed else "") + lever_label(lv, lang()))
-                with c2:
-                    st.button(
-                        "↺",
-                        key=f"reset:{lv.path}",
-                        help=tr("reset"),
-                        disabled=not is_changed,
-                        on_click=_reset,
-                        args=([lv.path], base),
-                    )
+    by_group = {g: [lv for lv in REGISTRY if lv.group == g] for g in GROUPS}
+
+    def title(g: str) -> str:
+        n = sum(lv.path in changed for lv in by_group[g])
+        return group_title(g, lang()) + (f"  ● {n}" if n else "")
+
+    group = st.radio(tr("lever_group"), list(GROUPS), key="lever_group", format_func=title)
+    levers = by_group[group]
+    n_changed = sum(lv.path in changed for lv in levers)
+    st.button(
+        tr("reset_group"), key="reset_group", disabled=not n_changed, on_click=_reset, args=([lv.path for lv in levers], base)
+    )
+    for lv in levers:
+        is_changed = lv.path in changed
+        c1, c2 = st.columns([6, 1], vertical_alignment="bottom")
+        with c1:
+            _widget(lv, ("● " if is_changed else "") + lever_label(lv, lang()))
+        with c2:
+            st.button(
+                "↺", key=f"reset:{lv.path}", help=tr("reset"), disabled=not is_changed, on_click=_reset, args=([lv.path], base)
+            )
     if changed:
         st.markdown(f"**{tr('changed_levers')}**")
         for path, v in changed.items():

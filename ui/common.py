@@ -26,8 +26,9 @@ def default_residents() -> int:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def cached_run(toml_text: str, residents: int, years: int, seed: int) -> RunTables:
-    """One run, cached by the scenario's TOML text and the run settings."""
-    return run_tables(Scenario.from_toml(toml_text), residents, years, seed)
+    """One run, cached by the scenario's TOML text and the run settings. One thread: the server's
+    cores are shared by its sessions and, on a laptop, the browser (a second thread was slower here)."""
+    return run_tables(Scenario.from_toml(toml_text), residents, years, seed, threads=1)
 
 
 def run_for(scenario: Scenario, residents: int, years: int, seed: int) -> RunTables:

@@ -23,6 +23,9 @@ import numpy as np
 from ..population import INCOME_FACTOR
 from .common import (
     CHRONIC,
+    COMBO_EMPLOYEE,
+    COMBO_REFERRED,
+    COMBO_SIGNED,
     N_ALTS,
     NONE,
     OUTSIDE,
@@ -30,6 +33,7 @@ from .common import (
     P_TASTE,
     P_VIA_FD,
     PRIMARY,
+    RURAL_URBAN,
     SECONDARY,
     SERIOUS,
     TERTIARY,
@@ -39,6 +43,7 @@ from .common import (
     outpatient_deductible_left,
     outpatient_prices,
     rates,
+    rates_rows,
 )
 
 SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 1.5}
@@ -57,28 +62,88 @@ def waits(m, referred: np.ndarray) -> np.ndarray:
 
 
 ALT_OF_LEVEL = np.array([0, PRIMARY, SECONDARY, TERTIARY], dtype=np.int64)
+N_QUINTILES = INCOME_FACTOR.shape[0]
 
 
-def utilities(m, res: np.ndarray, inpatient: bool, severity: np.ndarray, referred: np.ndarray, slot, purpose_base: int):
-    """(n, 5) systematic utility plus the resident-month-episode taste shock."""
-    r, p = m.res, m.p
-    signed, employee, urban = r.signed[res], r.employee[res], r.urban[res]
+def type_code(
+    signed: np.ndarray,
+    employee: np.ndarray,
+    referred: np.ndarray,
+    urban: np.ndarray,
+    quintile: np.ndarray,
+    chronic: np.ndarray | None,
+) -> np.ndarray:
+    """The episode's type: everything but travel, deductible left, team, habit and taste that the
+    utility depends on, as ``signed + 2 employee + 4 referred + 8 urban + 16 quintile + 80 chronic``
+    (the row of :func:`utility_table`)."""
+    code = signed.astype(np.int16) + 2 * employee + 4 * referred + 8 * urban + 16 * quintile.astype(np.int16)
+    if chronic is not None:
+        code += 80 * chronic
+    return code
+
+
+def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Utility of each alternative for each episode type (160 rows, see :func:`type_code`) with the
+    deductible still to pay set to zero (outpatient) or to the admission's deductible (inpatient).
+
+    Returns ``(table, price, rate, scale)``: the (160, 5) utilities, the (16, 5) prices and fund
+    rates by ``code % 16`` (for the deductible correction), and the (5,) out-of-pocket weight by
+    income quintile. Out-of-pocket is ``price * (1 - rate) + deductible * rate`` with
+    ``deductible = min(price, deductible left)``, i.e. :func:`~.common.oop_of` rearranged."""
+    p = m.p
+    combo_rate = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)  # (8, 5)
+    rate = np.concatenate([combo_rate, combo_rate])  # (16, 5): rows signed + 2 employee + 4 referred + 8 urban
+    prices = inpatient_prices(p, RURAL_URBAN) if inpatient else outpatient_prices(p, RURAL_URBAN)
+    price = np.repeat(prices, 8, axis=0)
+    oop = price * (1.0 - rate)
+    referred = np.concatenate([COMBO_REFERRED, COMBO_REFERRED])
     if inpatient:
-        price = inpatient_prices(p, urban)
-        oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
-        scale = p["behaviour.beta_oop_inpatient"] / 1000.0
+        oop += np.minimum(price, inpatient_deductibles(p, referred)) * rate
+        weight = p["behaviour.beta_oop_inpatient"] / 1000.0
     else:
-        price = outpatient_prices(p, urban)
-        left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
-        oop = oop_of(price, left[:, None], rates(p, False, signed, employee, referred))
-        scale = p["behaviour.beta_oop"] / 100.0
-    u = oop
-    u *= (-scale / INCOME_FACTOR[r.quintile[res]])[:, None]
-    u[:, PRIMARY:] -= p["behaviour.beta_travel"] * r.travel[res]
+        weight = p["behaviour.beta_oop"] / 100.0
+    scale = weight / INCOME_FACTOR  # (5,)
     q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
     q[OUTSIDE] = q[TERTIARY] + 0.3
-    u += q[None, :] * severity[:, None]
-    u -= p["behaviour.beta_wait"] * waits(m, referred)
+    severity = np.array([SEVERITY["serious"]] * 2) if inpatient else np.array([SEVERITY["minor"], SEVERITY["chronic"]])
+    wait = waits(m, np.array([False, True]))  # (2, 5): not referred, referred
+    table = (
+        -scale[None, :, None, None] * oop[None, None, :, :]
+        + (severity[:, None] * q[None, :])[:, None, None, :]
+        - p["behaviour.beta_wait"] * wait[referred.astype(np.int8)][None, None, :, :]
+    )
+    return table.reshape(2 * N_QUINTILES * 16, N_ALTS), price, rate, scale
+
+
+def travel_utility(m) -> np.ndarray:
+    """(residents, 5) utility of the trip to each alternative, ``-beta_travel * minutes`` (0 for no
+    care), kept on the model and recomputed only when ``beta_travel`` changes (travel times are fixed)."""
+    beta = m.p["behaviour.beta_travel"]
+    cached = m._travel_utility
+    if cached is None or cached[0] != beta:
+        tu = np.zeros((m.res.n, N_ALTS))
+        tu[:, PRIMARY:] = -beta * m.res.travel.astype(np.float64)
+        cached = (beta, tu)
+        m._travel_utility = cached
+    return cached[1]
+
+
+def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, referred: np.ndarray, slot) -> np.ndarray:
+    """(n, 5) systematic utility of each alternative for a block of episodes (no care is 0; the
+    caller sets it). ``chronic`` marks chronic follow-ups among outpatient episodes (None: none)."""
+    r, p = m.res, m.p
+    signed, employee, urban, quintile = r.signed[res], r.employee[res], r.urban[res], r.quintile[res]
+    table, price, rate, scale = utility_table(m, inpatient)
+    code = type_code(signed, employee, referred, urban, quintile, chronic)
+    u = travel_utility(m)[res]
+    u += table[code]
+    if not inpatient:
+        # the part of the annual deductible still to pay is paid in full: min(price, left) * rate more
+        left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
+        c16 = code % 16
+        extra = np.minimum(price[c16], left[:, None])
+        extra *= (scale[:, None, None] * rate[None, :, :]).reshape(N_QUINTILES * 16, N_ALTS)[code % 80]
+        u -= extra
     effort = m.team_array("effort")[r.team[res]]
     u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
     last = r.last_level[res]
@@ -126,8 +191,7 @@ def _outpatient_choice(m, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -
     """Chosen alternative and referred flag for a block of outpatient episodes."""
     p = m.p
     chronic = kind == CHRONIC
-    sev = np.where(chronic, SEVERITY["chronic"], SEVERITY["minor"])
-    u = utilities(m, res, False, sev, np.zeros(res.shape[0], bool), slot, P_TASTE)
+    u = utilities(m, res, False, chronic, np.zeros(res.shape[0], bool), slot)
     u[:, NONE] = p["behaviour.no_care_minor"] - np.where(chronic, 1.0, 0.0)
     gated = np.zeros(res.shape[0], bool)
     if p["referral.binding"] == "hard":
@@ -135,7 +199,7 @@ def _outpatient_choice(m, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -
         # so the outside alternative is a referred visit plus the cost and trip of a primary visit first.
         gated = m.res.signed[res]
         rows = np.flatnonzero(gated)
-        u_ref = utilities(m, res[rows], False, sev[rows], np.ones(rows.shape[0], bool), slot[rows], P_TASTE)
+        u_ref = utilities(m, res[rows], False, chronic[rows], np.ones(rows.shape[0], bool), slot[rows])
         u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gatekeeping_cost(m, res[rows])
     choice = choose(m, u, res, slot, P_TASTE)
     return choice, gated & (choice == OUTSIDE)
@@ -160,7 +224,7 @@ def care_seeking(m) -> None:
     r = m.res
     effort = m.team_array("effort")[r.team[res_a]]
     via_fd = r.signed[res_a] & (m.streams.uniform("referral", res_a, m.month, P_VIA_FD) < effort)
-    u = utilities(m, res_a, True, np.full(res_a.shape[0], SEVERITY["serious"]), via_fd, ep.slot[adm], P_TASTE)
+    u = utilities(m, res_a, True, None, via_fd, ep.slot[adm])
     u[:, NONE] = -np.inf
     choice = choose(m, u, res_a, ep.slot[adm], P_TASTE)
     alt[adm] = choice

@@ -44,13 +44,13 @@ class Episodes:
         )
 
 
-_RURAL_URBAN = np.array([False, True])
+RURAL_URBAN = np.array([False, True])
 
 
 def outpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
     """(n, 5) price of a visit at each alternative (a rural and an urban row, gathered)."""
     table = np.zeros((2, N_ALTS))
-    table[:, PRIMARY] = np.where(_RURAL_URBAN, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
+    table[:, PRIMARY] = np.where(RURAL_URBAN, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
     table[:, SECONDARY] = p["prices.outpatient.secondary"]
     table[:, TERTIARY] = p["prices.outpatient.tertiary"]
     table[:, OUTSIDE] = p["prices.outpatient.tertiary"]
@@ -61,7 +61,7 @@ def inpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
     """(n, 5) bill of an admission at each alternative (DRG price at hospitals under DRG)."""
     f = p["hospital.drg_price_factor"] if p["hospital.payment_mode"] == "drg" else 1.0
     table = np.zeros((2, N_ALTS))
-    table[:, PRIMARY] = np.where(_RURAL_URBAN, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+    table[:, PRIMARY] = np.where(RURAL_URBAN, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
     table[:, SECONDARY] = p["prices.inpatient.secondary"] * f
     table[:, TERTIARY] = p["prices.inpatient.tertiary"] * f
     table[:, OUTSIDE] = p["prices.inpatient.tertiary"] * f
@@ -76,22 +76,22 @@ def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
 
 
 # every combination of (signed, employee, referred), indexed by signed + 2 * employee + 4 * referred
-_COMBO_SIGNED = np.array([0, 1, 0, 1, 0, 1, 0, 1], dtype=bool)
-_COMBO_EMPLOYEE = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=bool)
-_COMBO_REFERRED = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=bool)
+COMBO_SIGNED = np.array([0, 1, 0, 1, 0, 1, 0, 1], dtype=bool)
+COMBO_EMPLOYEE = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=bool)
+COMBO_REFERRED = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=bool)
 
 
 def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
     """(n, 5) share of the bill above the deductible paid by the fund at each alternative.
 
     The rate depends only on (signed, scheme, referred), so it is computed for the eight
-    combinations by :func:`_rates_rows` and gathered per episode."""
-    table = _rates_rows(p, inpatient, _COMBO_SIGNED, _COMBO_EMPLOYEE, _COMBO_REFERRED)
+    combinations by :func:`rates_rows` and gathered per episode."""
+    table = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)
     code = signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
     return table[code]
 
 
-def _rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+def rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
     """The reimbursement rules, row by row.
 
     Base rate by level (and scheme for admissions); + signed bonus at primary; + referral bonus at
@@ -122,8 +122,9 @@ def rate_at(
     p: dict, inpatient: bool, alt: np.ndarray | int, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray
 ) -> np.ndarray:
     """:func:`rates` at one chosen alternative per episode."""
-    alt = np.broadcast_to(np.asarray(alt, dtype=np.int64), signed.shape)
-    return np.take_along_axis(rates(p, inpatient, signed, employee, referred), alt[:, None], axis=1)[:, 0]
+    table = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)
+    code = signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
+    return table[code, alt]
 
 
 def inpatient_deductibles(p: dict, referred: np.ndarray) -> np.ndarray:

@@ -35,14 +35,20 @@ def update_control(m) -> None:
 
 
 def _poisson_counts(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Inverse-CDF Poisson counts (truncated at MAX_MINOR) from uniforms."""
+    """Inverse-CDF Poisson counts (truncated at MAX_MINOR) from uniforms; only draws above
+    P(0) = exp(-lam) need the rest of the CDF."""
     k = np.zeros(u.shape[0], dtype=np.int64)
-    term = np.exp(-lam)
+    p0 = np.exp(-lam)
+    rows = np.flatnonzero(u > p0)
+    u, lam = u[rows], lam[rows]
+    term = p0[rows]
     cdf = term.copy()
-    for i in range(1, MAX_MINOR + 1):
-        k += u > cdf
+    kk = np.ones(rows.shape[0], dtype=np.int64)
+    for i in range(1, MAX_MINOR):
         term = term * lam / i
         cdf = cdf + term
+        kk += u > cdf
+    k[rows] = kk
     return k
 
 

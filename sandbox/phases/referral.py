@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .care import SEVERITY, choose, utilities
+from .care import choose, utilities
 from .common import CHRONIC, P_DOWN, P_TASTE, P_UP, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, Episodes
 
 
@@ -38,7 +38,7 @@ def referral(m) -> None:
     rate = rate * np.where(ep.kind[at_primary] == CHRONIC, 2.0, 1.0)
     up = s.uniform("referral", res, m.month, P_UP, ep.slot[at_primary]) < rate
     up_res, up_slot = res[up], ep.slot[at_primary][up] + 100
-    u = utilities(m, up_res, False, np.full(up_res.shape[0], SEVERITY["minor"]), np.ones(up_res.shape[0], bool), up_slot, P_TASTE)
+    u = utilities(m, up_res, False, None, np.ones(up_res.shape[0], bool), up_slot)
     u[:, :SECONDARY] = -np.inf
     up_alt = choose(m, u, up_res, up_slot, P_TASTE)
     new = Episodes(
