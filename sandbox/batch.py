@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -262,6 +263,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+ENGINE_FILES = ("params.py", "scenario.py", "population.py", "rng.py", "agents.py", "model.py", "simulate.py", "results.py")
+
+
+def engine_digest() -> str:
+    """A digest of the model's source (the modules that decide a run's numbers), so that a results
+    folder is never resumed with a different engine."""
+    root = Path(__file__).resolve().parent
+    files = [root / f for f in ENGINE_FILES] + sorted((root / "phases").glob("*.py"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def manifest(exp: Experiment, specs: list[RunSpec], extra: dict | None = None) -> dict[str, Any]:
     from . import __version__
     from .results import git_commit
@@ -274,6 +290,7 @@ def manifest(exp: Experiment, specs: list[RunSpec], extra: dict | None = None) -
         "method": exp.method,
         "package_version": __version__,
         "git_commit": git_commit(),
+        "engine_digest": engine_digest(),
         "master_seed": exp.seed,
         "replicate_seeds": exp.replicate_seeds(),
         "residents": exp.residents,
@@ -289,22 +306,34 @@ def check_folder(folder: Path, exp: Experiment) -> None:
     if Path(folder).exists() and not Path(folder).is_dir():
         raise ScenarioError([Problem("--out", str(folder), "exists and is not a folder")])
     f = Path(folder) / "manifest.json"
-    if f.exists():
-        try:
-            old = json.loads(f.read_text(encoding="utf-8")).get("experiment_digest")
-        except (OSError, ValueError):
-            old = None
-        if old and old != exp.digest:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "--out",
-                        str(folder),
-                        "holds results of a different experiment (the design, sizes, seeds or scenarios changed); "
-                        "choose another folder or delete this one",
-                    )
-                ]
-            )
+    if not f.exists():
+        return
+    try:
+        written = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = {}
+    if written.get("experiment_digest") and written["experiment_digest"] != exp.digest:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--out",
+                    str(folder),
+                    "holds results of a different experiment (the design, sizes, seeds or scenarios changed); "
+                    "choose another folder or delete this one",
+                )
+            ]
+        )
+    if written.get("experiment_digest") and written.get("engine_digest") != engine_digest():
+        raise ScenarioError(
+            [
+                Problem(
+                    "--out",
+                    str(folder),
+                    f"holds results of another version of the model (engine {written.get('engine_digest') or 'unknown'}, "
+                    f"this one is {engine_digest()}); resuming would mix the two, so choose another folder or delete this one",
+                )
+            ]
+        )
 
 
 def load_results(folder: str | Path, runs: bool = False) -> pd.DataFrame:

@@ -139,7 +139,7 @@ INLINE_CONSTANTS: tuple[tuple[str, str, str], ...] = (
     ("phases/illness.py", "< 1.0 / 3.0", "chronic patients' control is reassessed with probability 1/3 a month"),
     (
         "phases/illness.py",
-        "np.where(chronic, 1.2, 1.0) * np.where(r.disabled[ids], 1.5, 1.0)",
+        "np.where(yes_no, 1.2, 1.0)[:, None, None] * np.where(yes_no, 1.5, 1.0)",
         "admission risk ×1.2 if chronic, ×1.5 if disabled",
     ),
     ("phases/illness.py", "np.minimum(risk, 0.9)", "monthly admission probability capped at 0.9"),

@@ -188,3 +188,32 @@ def test_chart_legends_and_group_names_follow_the_language():
     en = names(at)
     assert {"Outpatient, primary", "urban", "rural"} <= en
     assert "fund_outpatient_primary" not in en
+
+
+def test_uploading_a_file_with_an_out_of_range_value_shows_the_file_key_and_range_and_keeps_the_scenario():
+    at = _app()
+    at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.7).run()
+    at.file_uploader(key="upload").set_value(
+        ("broken.toml", b"[reimbursement.outpatient]\nprimary = 1.4\n", "application/toml")
+    ).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "broken.toml" in errors and "reimbursement.outpatient.primary" in errors and "1.4" in errors
+    assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.7)
+    assert len(_cards(at, "基层门诊占比")) == 2
+
+
+def test_uploading_a_file_that_is_not_text_is_reported_not_raised():
+    at = _app()
+    at.file_uploader(key="upload").set_value(("binary.toml", b"\xff\xfe\x00\x81", "application/toml")).run()
+    assert not at.exception
+    assert "binary.toml" in " ".join(e.value for e in at.error)
+
+
+def test_uploading_a_valid_file_loads_its_levers_into_the_builder():
+    at = _app()
+    at.file_uploader(key="upload").set_value(
+        ("reform.toml", b"reimbursement.signed_primary_bonus = 0.25\n", "application/toml")
+    ).run()
+    assert not at.exception and not at.error
+    assert at.slider(key="lv:reimbursement.signed_primary_bonus").value == pytest.approx(0.25)

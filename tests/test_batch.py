@@ -136,6 +136,19 @@ def test_a_results_folder_of_another_experiment_is_refused(tmp_path, capsys):
     assert "holds results of a different experiment" in capsys.readouterr().err
 
 
+def test_a_results_folder_written_by_another_version_of_the_engine_is_refused(tmp_path, capsys):
+    exp = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    batch.run_batch(exp, out, workers=0)
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["engine_digest"] == batch.engine_digest()
+    m["engine_digest"] = "0123456789abcdef"
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert main(["batch", str(exp), "--out", str(out), "--workers", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "another version of the model" in err and "0123456789abcdef" in err and "Traceback" not in err
+
+
 def test_a_design_point_that_makes_the_model_raise_is_recorded_as_failed_and_the_batch_completes(tmp_path, monkeypatch):
     # The model itself has no value that passes validation and then crashes, so the engine call is
     # replaced by one that raises for one lever value, exactly where a real model error would occur.

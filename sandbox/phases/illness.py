@@ -21,43 +21,47 @@ def update_control(m) -> None:
     """Chronic patients are reassessed about every three months; regular primary follow-up and the
     team's effort raise the chance of being controlled."""
     r, p = m.res, m.p
-    chronic = r.chronic
     need = 1 if p["referral.long_prescriptions"] else 2
-    regular = r.followups >= need
-    effort = np.where(r.signed, m.team_array("effort")[r.team], p["team.initial_effort"])
-    c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
-    p_ctrl = np.where(regular, c0 + (c1 - c0) * effort, c0)
-    idx = np.flatnonzero(chronic)  # draws are keyed by resident id, so drawing for a subset is exact
+    idx = np.flatnonzero(r.chronic)  # draws are keyed by resident id, so drawing for a subset is exact
     reassess = m.streams.uniform("health", idx, m.month, P_REASSESS) < 1.0 / 3.0
-    u = m.streams.uniform("health", idx, m.month, P_CONTROL)
+    u = m.streams.uniform("health", idx, m.month, P_CONTROL)[reassess]
     sel = idx[reassess]
-    r.controlled[sel] = u[reassess] < p_ctrl[sel]
+    effort = np.where(r.signed[sel], m.team_array("effort")[r.team[sel]], p["team.initial_effort"])
+    c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
+    p_ctrl = np.where(r.followups[sel] >= need, c0 + (c1 - c0) * effort, c0)
+    r.controlled[sel] = u < p_ctrl
 
 
-def _poisson_counts(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Inverse-CDF Poisson counts (truncated at MAX_MINOR) from uniforms; only draws above
-    P(0) = exp(-lam) need the rest of the CDF."""
-    k = np.zeros(u.shape[0], dtype=np.int64)
-    p0 = np.exp(-lam)
-    rows = np.flatnonzero(u > p0)
-    u, lam = u[rows], lam[rows]
-    term = p0[rows]
-    cdf = term.copy()
-    kk = np.ones(rows.shape[0], dtype=np.int64)
+def _poisson_thresholds(lam: np.ndarray) -> np.ndarray:
+    """(len(lam), MAX_MINOR) Poisson CDF at 0, 1, ..., MAX_MINOR - 1 for each rate."""
+    term = np.exp(-lam)
+    cdf = [term]
     for i in range(1, MAX_MINOR):
         term = term * lam / i
-        cdf = cdf + term
-        kk += u > cdf
+        cdf.append(cdf[-1] + term)
+    return np.stack(cdf, axis=1)
+
+
+def _poisson_counts(u: np.ndarray, group: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Inverse-CDF Poisson counts (truncated at MAX_MINOR) from uniforms, for residents whose rate is
+    ``thresholds``' row ``group``; only draws above P(0) need the rest of the CDF."""
+    k = np.zeros(u.shape[0], dtype=np.int64)
+    rows = np.flatnonzero(u > thresholds[group, 0])
+    u, cdf = u[rows], np.take(thresholds, group[rows], axis=0)
+    kk = np.ones(rows.shape[0], dtype=np.int64)
+    for i in range(1, MAX_MINOR):
+        kk += u > cdf[:, i]
     k[rows] = kk
     return k
 
 
 def _draw_block(m, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minor-episode counts, chronic follow-up need and admission need for a block of residents."""
+    """Minor-episode counts, chronic follow-up need and admission need for a block of residents.
+    Rates depend on a few resident attributes, so they are tabulated and gathered."""
     r, p, t, s = m.res, m.p, m.month, m.streams
     age = r.age_band[ids]
-    lam = p["behaviour.minor_episodes_per_year"] / 12.0 * MINOR_AGE[age]
-    n_minor = _poisson_counts(s.uniform("illness", ids, t, P_MINOR), lam)
+    lam = p["behaviour.minor_episodes_per_year"] / 12.0 * MINOR_AGE
+    n_minor = _poisson_counts(s.uniform("illness", ids, t, P_MINOR), age, _poisson_thresholds(lam))
     fu_rate = p["behaviour.chronic_followups_per_year"] / 12.0
     if p["referral.long_prescriptions"]:
         fu_rate /= 2.0
@@ -65,10 +69,15 @@ def _draw_block(m, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     fu = np.zeros(ids.shape[0], bool)
     c = np.flatnonzero(chronic)
     fu[c] = s.uniform("illness", ids[c], t, P_CHRONIC) < fu_rate
-    risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[age]
-    risk *= np.where(chronic, 1.2, 1.0) * np.where(r.disabled[ids], 1.5, 1.0)
-    risk *= np.where(chronic & ~r.controlled[ids], p["behaviour.uncontrolled_admission_multiplier"], 1.0)
-    serious = s.uniform("illness", ids, t, P_SERIOUS) < np.minimum(risk, 0.9)
+    # admission risk by (age band, chronic, disabled, uncontrolled)
+    yes_no = np.array([True, False])
+    risk = p["behaviour.admission_rate"] / 12.0 * ADMIT_AGE[:, None, None, None]
+    risk = risk * (np.where(yes_no, 1.2, 1.0)[:, None, None] * np.where(yes_no, 1.5, 1.0)[None, :, None])
+    risk = risk * np.where(yes_no[:, None, None] & yes_no[None, None, :], p["behaviour.uncontrolled_admission_multiplier"], 1.0)
+    risk = np.minimum(risk, 0.9).reshape(-1)
+    uncontrolled = chronic & ~r.controlled[ids]
+    code = age.astype(np.int64) * 8 + (~chronic) * 4 + (~r.disabled[ids]) * 2 + ~uncontrolled
+    serious = s.uniform("illness", ids, t, P_SERIOUS) < risk[code]
     return n_minor, fu, serious
 
 
@@ -79,9 +88,11 @@ def illness(m) -> None:
     parts = m.map(lambda b: _draw_block(m, ids[b]), blocks)
     n_minor, fu, serious = (np.concatenate(x) for x in zip(*parts))
 
-    minor_res = np.repeat(ids, n_minor)
-    starts = np.cumsum(n_minor) - n_minor
-    minor_slot = np.arange(minor_res.shape[0]) - np.repeat(starts, n_minor)
+    ill = np.flatnonzero(n_minor)
+    counts = n_minor[ill]
+    minor_res = np.repeat(ids[ill], counts)
+    starts = np.cumsum(counts) - counts
+    minor_slot = np.arange(minor_res.shape[0]) - np.repeat(starts, counts)
     n_fu, n_serious = int(fu.sum()), int(serious.sum())
     res = np.concatenate([minor_res, ids[fu], ids[serious]])
     kind = np.concatenate(

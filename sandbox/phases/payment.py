@@ -58,13 +58,15 @@ def payment(m) -> None:
     oprice = _pick_price(outpatient_prices(p, np.array([False, True])), urban[oi], oalt)
     orate = rate_at(p, False, oalt, signed[oi], employee[oi], ep.referred[oi])
     month_total = _bincount(ores, oprice, r.n)
-    left = outpatient_deductible_left(p, r.signed, r.employee, r.deductible_paid)
-    consumed = np.minimum(left, month_total)
-    frac = np.divide(consumed, month_total, out=np.zeros(r.n), where=month_total > 0)
+    who = np.flatnonzero(month_total > 0)  # residents with a visit this month
+    total = month_total[who]
+    consumed = np.minimum(outpatient_deductible_left(p, r.signed[who], r.employee[who], r.deductible_paid[who]), total)
+    frac = np.zeros(r.n)
+    frac[who] = consumed / total
     ded = oprice * frac[ores]
     price[oi] = oprice
     fund[oi] = (oprice - ded) * orate
-    r.deductible_paid += consumed
+    r.deductible_paid[who] += consumed
 
     # admissions
     ai = np.flatnonzero(ep.kind == SERIOUS)
@@ -153,9 +155,11 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
         m.res_cell = r.cells()
     y = m.yr
     cell = m.res_cell[ep.res]
-    y["visits"] += _bincount(cell[op], None, N_CELLS)
-    y["visits_primary"] += _bincount(cell[op & (level == 1)], None, N_CELLS)
-    y["admissions"] += _bincount(cell[adm], None, N_CELLS)
+    # masks enter as weights: a bincount over all episodes is faster than one over a masked subset
+    prim_visit = op & (level == 1)
+    y["visits"] += _bincount(cell, op, N_CELLS)
+    y["visits_primary"] += _bincount(cell, prim_visit, N_CELLS)
+    y["admissions"] += _bincount(cell, adm, N_CELLS)
     y["oop"] += _bincount(cell, oop, N_CELLS)
     y["fund"] += _bincount(cell, fund, N_CELLS)
     y["cost"] += _bincount(cell, price, N_CELLS)
@@ -164,15 +168,13 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     nt = len(m.teams)
     team = r.team[ep.res]
     t = m.team_year
-    t["fund_signed"] += _bincount(team[signed], fund[signed], nt)
-    t["upper_adm_signed"] += _bincount(team[adm & signed & (level >= 2)], None, nt)
-    t["fund_referred"] += _bincount(team[ep.referred & signed], fund[ep.referred & signed], nt)
-    prim = (level == 1) & ~rehab
-    t["service"] += _bincount(team[prim], price[prim], nt)
+    t["fund_signed"] += _bincount(team, fund * signed, nt)
+    t["upper_adm_signed"] += _bincount(team, adm & signed & (level >= 2), nt)
+    t["fund_referred"] += _bincount(team, fund * (ep.referred & signed), nt)
+    t["service"] += _bincount(team, price * ((level == 1) & ~rehab), nt)
     # resident state: habit, follow-up regularity, "served" by own team
-    went = ep.alt >= PRIMARY
-    r.last_level[ep.res[went & ~rehab]] = level[went & ~rehab]
-    prim_visit = op & (level == 1)
-    m.fu_hist[m.month % 3] = _bincount(ep.res[prim_visit], None, n).clip(0, 100).astype(np.int8)
+    went = np.flatnonzero((ep.alt >= PRIMARY) & ~rehab)
+    r.last_level[ep.res[went]] = level[went]
+    m.fu_hist[m.month % 3] = _bincount(ep.res, prim_visit, n).clip(0, 100).astype(np.int8)
     r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
     r.served[ep.res[prim_visit & signed]] = True
