@@ -14,13 +14,16 @@ import sys
 
 CHILD = r"""
 import json, resource, sys, time
+t = time.perf_counter()
+import sandbox.model  # mesa and scipy: imported once per process, timed apart from the run
 from sandbox import Scenario, simulate
+imports = time.perf_counter() - t
 n, years, name = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 sc = Scenario.preset(name)
 t = time.perf_counter()
 simulate(sc, residents=n, years=years, seed=1)
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": dt, "imports": imports, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -32,7 +35,8 @@ def main() -> None:
     ap.add_argument("--scenario", default="baseline")
     args = ap.parse_args()
     print(f"scenario {args.scenario}, {args.years} years, {args.repeats} repeats (median shown)")
-    print(f"{'residents':>10} {'wall s':>8} {'min s':>7} {'res-months/s':>14} {'peak MB':>8}")
+    print("wall s: one run in a fresh process, after imports (import s: sandbox + mesa, once per process)")
+    print(f"{'residents':>10} {'wall s':>8} {'min s':>7} {'res-months/s':>14} {'peak MB':>8} {'import s':>9}")
     for n in (int(s) for s in args.sizes.split(",")):
         runs = []
         for _ in range(args.repeats):
@@ -43,7 +47,8 @@ def main() -> None:
         med = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
         rate = n * 12 * args.years / med
-        print(f"{n:>10,} {med:>8.2f} {min(r['seconds'] for r in runs):>7.2f} {rate:>14,.0f} {peak:>8.0f}")
+        imp = statistics.median(r["imports"] for r in runs)
+        print(f"{n:>10,} {med:>8.2f} {min(r['seconds'] for r in runs):>7.2f} {rate:>14,.0f} {peak:>8.0f} {imp:>9.2f}")
 
 
 if __name__ == "__main__":

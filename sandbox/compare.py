@@ -159,11 +159,12 @@ def compare(
     years: int,
     seed: int,
     replicates: int = 1,
-    run: Callable[[Scenario, int, int, int], RunTables] | None = None,
+    run: Callable[..., RunTables] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Comparison:
-    """Run every scenario with the same replicate seeds. ``run`` may be a cached version of
-    :func:`run_tables`; ``progress(fraction_done)`` is called after each run."""
+    """Run every scenario with the same replicate seeds. ``run(scenario, residents, years, seed,
+    progress=...)`` may be a cached version of :func:`run_tables`; ``progress(fraction_done)`` is
+    called as the runs advance (within a run, after each simulated month)."""
     run = run or run_tables
     seeds = replicate_seeds(seed, replicates) if replicates > 1 else [int(seed)]
     names = list(scenarios)
@@ -172,7 +173,10 @@ def compare(
     for name in names:
         runs[name] = []
         for s in seeds:
-            runs[name].append(run(scenarios[name], residents, years, s))
+            within = None
+            if progress is not None:
+                within = (lambda d: lambda month, n_months: progress((d + month / n_months) / total))(done)
+            runs[name].append(run(scenarios[name], residents, years, s, progress=within))
             done += 1
             if progress is not None:
                 progress(done / total)

@@ -242,7 +242,10 @@ def fmt_value(x: float, unit: str, lang: str) -> str:
     if unit == "share":
         return f"{100 * x:.1f}%"
     if "yuan" in unit:
-        return fmt_number(x, lang, 0) + (" 元" if lang == "zh" else " yuan")
+        n = fmt_number(x, lang, 0)
+        if lang == "zh":
+            return n + ("元" if n.endswith(("万", "亿")) else " 元")  # 万元 / 亿元 are one word
+        return n + " yuan"
     if unit == "days":
         return f"{x:.1f}" + (" 天" if lang == "zh" else " days")
     return fmt_number(x, lang, 0)

@@ -25,9 +25,19 @@ _K_SLOT = np.uint64(0xABC98388FB8FAC03)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+    """The splitmix64 finaliser, in place on a uint64 array (returned for convenience)."""
+    t = x >> np.uint64(30)
+    x ^= t
+    x *= _M1
+    np.right_shift(x, np.uint64(27), out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, np.uint64(31), out=t)
+    x ^= t
+    return x
+
+
+_MASK64 = (1 << 64) - 1
 
 
 class Streams:
@@ -45,14 +55,25 @@ class Streams:
 
     def uniform(self, name: str, ids: np.ndarray, month: int, purpose: int, slot: np.ndarray | int = 0) -> np.ndarray:
         """Uniform(0, 1) draws, one per id, keyed by (stream, id, month, purpose, slot)."""
+        # the scalar parts of the key are summed in Python integers modulo 2**64 (the same sum as
+        # adding them one by one in uint64 arithmetic)
+        const = (month + 1) * int(_K_MONTH) + (purpose + 1) * int(_K_PURPOSE)
+        slot_arr = np.asarray(slot)
+        if slot_arr.ndim == 0:
+            const += int(slot_arr) * int(_K_SLOT)
         with np.errstate(over="ignore"):
-            x = ids.astype(np.uint64) * _K_ID
-            x += np.uint64(month + 1) * _K_MONTH
-            x += np.uint64(purpose + 1) * _K_PURPOSE
-            x += np.asarray(slot, dtype=np.uint64) * _K_SLOT
+            x = ids.astype(np.uint64)
+            x *= _K_ID
+            x += np.uint64(const & _MASK64)
+            if slot_arr.ndim:
+                x += slot_arr.astype(np.uint64) * _K_SLOT
             x ^= self._keys[name]
-            x = _mix(x)
-        return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+            _mix(x)
+        x >>= np.uint64(11)
+        u = x.astype(np.float64)
+        u += 0.5
+        u *= 1.0 / 9007199254740992.0
+        return u
 
     def gumbel(self, name: str, ids: np.ndarray, month: int, purpose: int, slot: np.ndarray | int = 0) -> np.ndarray:
         u = self.uniform(name, ids, month, purpose, slot)

@@ -40,7 +40,19 @@ def test_the_html_report_holds_levers_changed_headline_table_charts_sources_vers
 def test_chinese_numbers_use_wan_and_yi():
     assert fmt_number(123_456, "zh") == "12.3 万"
     assert fmt_number(2.5e8, "zh") == "2.50 亿"
-    assert fmt_value(2.5e8, "yuan/year", "zh") == "2.50 亿 元"
+    assert fmt_value(2.5e8, "yuan/year", "zh") == "2.50 亿元"
+    assert fmt_value(1.32e6, "yuan/year", "zh") == "132 万元"
+    assert fmt_value(1620, "yuan/resident/year", "zh") == "1,620 元"
     assert fmt_number(2.5e6, "en") == "2.50 M"
     assert fmt_delta(0.042, "share", "en") == "+4.2 pp"
     assert fmt_delta(-0.042, "share", "zh") == "-4.2 个百分点"  # ASCII minus so the arrow points down
+
+
+def test_a_comparison_reports_progress_month_by_month_within_each_run():
+    seen = []
+    base = Scenario.preset("baseline")
+    compare({"a": base, "b": base.with_overrides({"reimbursement.outpatient.primary": 0.7})}, 1_000, 1, 3, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    # 12 months in each of two runs, plus one call as each run finishes
+    assert len(seen) == 26
+    assert any(0.0 < f < 0.5 for f in seen) and any(0.5 < f < 1.0 for f in seen)

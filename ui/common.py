@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections import OrderedDict
 
 import streamlit as st
 
@@ -24,12 +27,64 @@ def default_residents() -> int:
     return int(os.environ.get("SANDBOX_APP_RESIDENTS", "100000"))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def cached_run(toml_text: str, residents: int, years: int, seed: int) -> RunTables:
-    """One run, cached by the scenario's TOML text and the run settings. One thread: the server's
-    cores are shared by its sessions and, on a laptop, the browser (a second thread was slower here)."""
-    return run_tables(Scenario.from_toml(toml_text), residents, years, seed, threads=1)
+class RunStore:
+    """Finished runs shared by every session of the server, least recently used dropped first.
+
+    ``st.cache_data`` cannot be used here: it refuses a run that updates a progress bar created
+    outside it. The tables are only read by the pages (never changed in place), so sharing them
+    is safe."""
+
+    def __init__(self, max_entries: int = 128) -> None:
+        self.max_entries = max_entries
+        self._runs: OrderedDict[tuple, RunTables] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> RunTables | None:
+        with self._lock:
+            if key in self._runs:
+                self._runs.move_to_end(key)
+                return self._runs[key]
+        return None
+
+    def put(self, key: tuple, value: RunTables) -> None:
+        with self._lock:
+            self._runs[key] = value
+            self._runs.move_to_end(key)
+            while len(self._runs) > self.max_entries:
+                self._runs.popitem(last=False)
 
 
-def run_for(scenario: Scenario, residents: int, years: int, seed: int) -> RunTables:
-    return cached_run(scenario.to_toml(full=False), residents, years, seed)
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    return RunStore()
+
+
+def run_for(scenario: Scenario, residents: int, years: int, seed: int, progress=None) -> RunTables:
+    """One run, from the store when the same scenario and settings ran before. One thread: the
+    server's cores are shared by its sessions and, on a laptop, the browser (a second thread was
+    slower here)."""
+    key = (scenario.to_toml(full=False), int(residents), int(years), int(seed))
+    store = run_store()
+    found = store.get(key)
+    if found is None:
+        found = run_tables(Scenario.from_toml(key[0]), residents, years, seed, progress=progress, threads=1)
+        store.put(key, found)
+    return found
+
+
+class ProgressBar:
+    """A progress bar that redraws at most every ``every`` seconds, so that month-by-month progress
+    of short runs does not flood the browser with updates."""
+
+    def __init__(self, text: str, every: float = 0.25) -> None:
+        self.bar, self.text, self.every = st.progress(0.0, text=text), text, every
+        self.last = time.monotonic()
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every or fraction >= 1.0:
+            self.bar.progress(min(max(fraction, 0.0), 1.0), text=self.text)
+            self.last = now
+
+    def empty(self) -> None:
+        self.bar.empty()

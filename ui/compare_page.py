@@ -19,7 +19,7 @@ from sandbox.scenario import Scenario, list_presets
 from sandbox.validation import ScenarioError
 
 from . import builder
-from .common import default_residents, lang, run_for, tr
+from .common import ProgressBar, default_residents, lang, run_for, tr
 
 SIZES = (5_000, 20_000, 50_000, 100_000, 200_000, 500_000)
 TS_OUTCOMES = (
@@ -227,7 +227,7 @@ def render() -> None:
     for n in st.session_state.also:
         scenarios.setdefault(preset_label(n), presets[n])
 
-    bar = st.progress(0.0, text=tr("running"))
+    bar = ProgressBar(tr("running"))
     cmp = compare(
         scenarios,
         st.session_state.residents,
@@ -235,7 +235,7 @@ def render() -> None:
         int(st.session_state.seed),
         st.session_state.replicates,
         run=run_for,
-        progress=lambda f: bar.progress(f, text=tr("running")),
+        progress=bar,
     )
     bar.empty()
     head = cmp.headline()

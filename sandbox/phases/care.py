@@ -142,18 +142,20 @@ def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, r
         # the part of the annual deductible still to pay is paid in full: min(price, left) * rate more
         left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
         c16 = code % 16
-        extra = np.minimum(np.take(price, c16, axis=0), left[:, None])
+        extra = np.take(price, c16, axis=0)
+        np.minimum(extra, left[:, None], out=extra)
         extra *= np.take((scale[:, None, None] * rate[None, :, :]).reshape(N_QUINTILES * 16, N_ALTS), code % 80, axis=0)
         u -= extra
     effort = m.team_array("effort")[r.team[res]]
     u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
     last = r.last_level[res]
     rows = np.flatnonzero(last > 0)
-    u[rows, ALT_OF_LEVEL[last[rows]]] += p["behaviour.habit"]
+    flat = u.reshape(-1)  # a view: flat indices row * 5 + alternative are faster than (row, column) pairs
+    flat[rows * N_ALTS + ALT_OF_LEVEL[last[rows]]] += p["behaviour.habit"]
     rows = rows[last[rows] == 3]
-    u[rows, OUTSIDE] += p["behaviour.habit"]
+    flat[rows * N_ALTS + OUTSIDE] += p["behaviour.habit"]
     avail = m.streams.uniform("choice", res, m.month, P_OUTSIDE_AVAIL, slot) < p["behaviour.famous_share"]
-    u[~avail, OUTSIDE] = -np.inf
+    flat[np.flatnonzero(~avail) * N_ALTS + OUTSIDE] = -np.inf
     return u
 
 
