@@ -1190,7 +1190,7 @@ def _build() -> list[Lever]:
             "住院自付费用权重",
             "Disutility of 1,000 yuan out-of-pocket for an admission (divided by the income factor); lower per yuan than outpatient because treatment effect dominates for serious illness.",
             "住院自付 1000 元的负效用（按收入调整）；重症时疗效权重更大，故每元敏感度低于门诊。",
-            "calibration: admission price elasticity −0.37 (DEFAULTS, Health Policy 2011); Liu et al. 2019 (severe illness)",
+            "assumption: moves admissions between levels only (no forgone admission, so the −0.37 admission elasticity in DEFAULTS is not reproduced; docs/model.md 3.3.3); Liu et al. 2019 (severe illness)",
             BH,
         ),
         _f(

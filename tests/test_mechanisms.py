@@ -88,3 +88,23 @@ def test_long_prescriptions_cut_chronic_follow_up_visits():
     base = run("baseline").summary()
     long_rx = run("baseline", {"referral.long_prescriptions": True}).summary()
     assert long_rx["visits_per_capita"] < base["visits_per_capita"] - 0.3
+
+
+def test_an_admission_drop_bonus_within_reach_raises_family_doctor_effort():
+    import numpy as np
+
+    from sandbox import Scenario
+    from sandbox.model import SandboxModel
+
+    def mean_effort(overrides):
+        m = SandboxModel(Scenario.preset("hangzhou_2016").with_overrides(overrides), residents=30_000, years=3, seed=4)
+        m.run()
+        e = float(np.mean([t.effort for t in m.teams]))
+        m.release()
+        return e
+
+    without = mean_effort({})
+    within_reach = mean_effort({"bonus.admission_drop_rate": 0.3, "bonus.admission_drop_threshold": 0.02})
+    out_of_reach = mean_effort({"bonus.admission_drop_rate": 0.3, "bonus.admission_drop_threshold": 0.5})
+    assert within_reach > without + 0.1
+    assert out_of_reach == without

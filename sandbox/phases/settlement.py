@@ -102,12 +102,20 @@ def _settle_year(m) -> None:
         tm.bonus_income = float(bonus[i])
         tm.surplus_income = float(payout[i])
     m.year_team_income = [tm.fee_income + tm.service_income + tm.bonus_income + tm.surplus_income for tm in m.teams]
-    _adapt(m, surplus, fees, n_cs, cell_mean)
+    _adapt(m, surplus, fees, n_cs, cell_mean, upper_adm=ty["upper_adm_signed"], referred_spending=ty["fund_referred"])
     # --- year-end bookkeeping ---
     m.close_year()
 
 
-def _adapt(m, surplus: np.ndarray, fees: np.ndarray, n_cs: np.ndarray, cell_mean: np.ndarray) -> None:
+def _adapt(
+    m,
+    surplus: np.ndarray,
+    fees: np.ndarray,
+    n_cs: np.ndarray,
+    cell_mean: np.ndarray,
+    upper_adm: np.ndarray,
+    referred_spending: np.ndarray,
+) -> None:
     """Each team moves its effort and upward-referral rate part of the way toward what pays."""
     r, p = m.res, m.p
     c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
@@ -131,6 +139,13 @@ def _adapt(m, surplus: np.ndarray, fees: np.ndarray, n_cs: np.ndarray, cell_mean
             share = p["budget.team_surplus_share"] if surplus[i] >= 0 else p["budget.team_overrun_share"]
             value += share * ctrl * saving_per_controlled * n_cs[i]
         value += np.where(ctrl >= p["bonus.control_threshold"], p["bonus.control_rate"] * fees[i], 0.0)
+        if p["bonus.admission_drop_rate"] and upper_adm[i] > 0:
+            # next year's higher-level admissions if control moves from today's effort to e: each
+            # controlled patient avoids saving_per_controlled / adm_cost admissions a year
+            now = c0 + (c1 - c0) * tm.effort * reg[i]
+            expected = upper_adm[i] - (ctrl - now) * n_cs[i] * saving_per_controlled / max(adm_cost, 1e-9)
+            drop = expected <= upper_adm[i] * (1 - p["bonus.admission_drop_threshold"])
+            value += np.where(drop, p["bonus.admission_drop_rate"] * referred_spending[i], 0.0)
         best = float(EFFORT_GRID[int(np.argmax(value))])
         tm.effort += speed * (best - tm.effort)
         target = p["referral.team_up_rate"]
