@@ -215,6 +215,21 @@ def outcome_label(outcome: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "share": ("占比", "share"),
+    "days": ("天", "days"),
+    "per year": ("人次/年", "per year"),
+    "yuan": ("元", "yuan"),
+    "yuan/year": ("元/年", "yuan per year"),
+}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """An outcome's unit as an axis title in the chosen language."""
+    zh, en = UNIT_LABELS.get(unit, (unit, unit))
+    return zh if lang == "zh" else en
+
+
 def fmt_number(x: float, lang: str, digits: int = 1) -> str:
     """A plain number: 万 / 亿 in Chinese, k / M / bn in English."""
     if x is None or (isinstance(x, float) and math.isnan(x)):

@@ -63,13 +63,12 @@ def test_a_lever_keeps_its_value_while_another_group_is_on_screen_and_its_group_
     at = _app()
     at.slider(key="lv:reimbursement.outpatient.primary").set_value(0.85).run()
     changed = _percent(_cards(at, "基层门诊占比")[1].value)
-    at.sidebar.radio(key="lever_group").set_value("signing").run()
+    at.sidebar.radio(key="lever_group@zh").set_value("signing").run()
     assert "lv:reimbursement.outpatient.primary" not in [w.key for w in at.slider]
     assert "lv:signing.enabled" in [w.key for w in at.toggle]
     assert _percent(_cards(at, "基层门诊占比")[1].value) == pytest.approx(changed)
-    group_list = at.sidebar.radio(key="lever_group")
-    assert "● 1" in group_list.format_func("reimbursement")
-    at.sidebar.radio(key="lever_group").set_value("reimbursement").run()
+    assert any("报销与起付线 1" in c.value for c in at.sidebar.caption)
+    at.sidebar.radio(key="lever_group@zh").set_value("reimbursement").run()
     assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.85)
 
 
@@ -121,7 +120,7 @@ def test_a_valid_pasted_scenario_loads_into_the_builder():
 def test_the_scenario_in_the_link_reopens_with_its_levers():
     at = _app(preset="baseline", set="reimbursement.outpatient.primary=0.7;signing.enabled=true")
     assert at.slider(key="lv:reimbursement.outpatient.primary").value == pytest.approx(0.7)
-    at.sidebar.radio(key="lever_group").set_value("signing").run()
+    at.sidebar.radio(key="lever_group@zh").set_value("signing").run()
     assert at.toggle(key="lv:signing.enabled").value is True
     link = at.query_params["set"]
     link = link if isinstance(link, str) else link[0]
@@ -167,7 +166,7 @@ def test_the_walkthrough_shows_what_hangzhou_changed_and_what_the_model_shows():
 
 def test_the_walkthrough_switches_to_shanghai_and_shows_fewer_unreferred_tertiary_visits_explained():
     at = _page("walkthrough_page")
-    at.radio(key="walk_city").set_value("shanghai_1plus1plus1").run()
+    at.radio(key="walk_city@zh").set_value("shanghai_1plus1plus1").run()
     assert not at.exception
     assert any("1+1+1" in m.value for m in at.markdown)
     assert any(m.label == "未经转诊三级门诊人次" for m in at.metric)
@@ -217,3 +216,39 @@ def test_uploading_a_valid_file_loads_its_levers_into_the_builder():
     ).run()
     assert not at.exception and not at.error
     assert at.slider(key="lv:reimbursement.signed_primary_bonus").value == pytest.approx(0.25)
+
+
+def test_switching_the_language_keeps_the_chosen_group_presets_and_chart_outcome():
+    at = _app()
+    at.sidebar.radio(key="lever_group@zh").set_value("signing").run()
+    at.selectbox(key="ts_outcome@zh").set_value("fund_balance").run()
+    at.multiselect(key="also@zh").set_value(["shanghai_1plus1plus1"]).run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.sidebar.radio(key="lever_group@en").value == "signing"
+    assert at.selectbox(key="ts_outcome@en").value == "fund_balance"
+    assert at.multiselect(key="also@en").value == ["shanghai_1plus1plus1"]
+    assert at.selectbox(key="preset@en").value == "hangzhou_2016"
+    assert "lv:signing.enabled" in [w.key for w in at.toggle]
+
+
+def test_every_spending_category_has_its_own_colour_in_the_spending_chart():
+    import json
+
+    at = _app()
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    spending = next(s for s in specs if s["layout"].get("barmode") == "relative")
+    colours = [t["marker"]["color"] for t in spending["data"]]
+    assert len(colours) == 11 and len(set(colours)) == len(colours)
+
+
+def test_chart_axis_titles_follow_the_language():
+    import json
+
+    def axis_titles(at):
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return {s["layout"].get("yaxis", {}).get("title", {}).get("text") for s in specs}
+
+    at = _app()
+    assert {"占比", "元/人/年"} <= axis_titles(at)
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert {"share", "yuan per resident per year"} <= axis_titles(at)

@@ -39,5 +39,23 @@ def test_moving_the_primary_rate_slider_in_a_real_browser_changes_the_primary_ca
         after = wait_until_changed(page, before)
         assert float(after.rstrip("%")) > float(before.rstrip("%"))
         assert "?set=" in page.url or "&set=" in page.url, "the changed lever should be in the link"
+        groups = page.locator('[data-testid="stSidebar"] [role="radiogroup"]').filter(has_text="报销与起付线")
+        checked = [
+            groups.locator('input[type="radio"]').nth(i).is_checked()
+            for i in range(groups.locator('input[type="radio"]').count())
+        ]
+        assert checked[0] and sum(checked) == 1, "the lever group on screen should stay selected after a change"
         page.screenshot(path=str(RESULTS / "browser_compare.png"), full_page=False)
+        # switching the language relabels every choice without losing what was chosen
+        page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+        page.get_by_text("Primary-care reform sandbox").wait_for(timeout=60_000)
+        groups = page.locator('[data-testid="stSidebar"] [role="radiogroup"]').filter(has_text="Reimbursement & deductibles")
+        groups.wait_for(timeout=60_000)
+        radios = groups.locator('input[type="radio"]')
+        assert [radios.nth(i).is_checked() for i in range(radios.count())].count(True) == 1
+        outcome = page.locator('[data-testid="stSelectbox"]').filter(has_text="Outcome").first
+        outcome.wait_for(timeout=60_000)
+        shown = outcome.locator('input[role="combobox"]').input_value()
+        assert shown == "Primary-care share of outpatient visits", shown
+        page.screenshot(path=str(RESULTS / "browser_compare_en.png"), full_page=False)
     assert (RESULTS / "browser_compare.png").stat().st_size > 10_000

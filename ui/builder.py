@@ -13,7 +13,7 @@ from sandbox.i18n import group_title, lever_help, lever_label
 from sandbox.params import BY_PATH, GROUPS, REGISTRY, Lever
 from sandbox.scenario import Scenario
 
-from .common import lang, tr
+from .common import lang, tr, translated_choice
 
 
 def key_of(path: str) -> str:
@@ -83,12 +83,13 @@ def lever_panel(base: dict[str, Any]) -> None:
     changes."""
     changed = changed_vs(base)
     by_group = {g: [lv for lv in REGISTRY if lv.group == g] for g in GROUPS}
-
-    def title(g: str) -> str:
-        n = sum(lv.path in changed for lv in by_group[g])
-        return group_title(g, lang()) + (f"  ● {n}" if n else "")
-
-    group = st.radio(tr("lever_group"), list(GROUPS), key="lever_group", format_func=title)
+    # The group names stay fixed: a radio whose labels change loses its selection in the browser.
+    group = translated_choice(
+        st.radio, tr("lever_group"), list(GROUPS), "lever_group", lambda g: group_title(g, lang()), default=next(iter(GROUPS))
+    )
+    counts = {g: sum(lv.path in changed for lv in by_group[g]) for g in GROUPS}
+    if any(counts.values()):
+        st.caption(f"● {tr('changed')}: " + "; ".join(f"{group_title(g, lang())} {n}" for g, n in counts.items() if n))
     levers = by_group[group]
     n_changed = sum(lv.path in changed for lv in levers)
     st.button(
@@ -101,7 +102,13 @@ def lever_panel(base: dict[str, Any]) -> None:
             _widget(lv, ("● " if is_changed else "") + lever_label(lv, lang()))
         with c2:
             st.button(
-                "↺", key=f"reset:{lv.path}", help=tr("reset"), disabled=not is_changed, on_click=_reset, args=([lv.path], base)
+                "",
+                icon=":material/undo:",
+                key=f"reset:{lv.path}",
+                help=tr("reset"),
+                disabled=not is_changed,
+                on_click=_reset,
+                args=([lv.path], base),
             )
     if changed:
         st.markdown(f"**{tr('changed_levers')}**")

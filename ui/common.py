@@ -22,6 +22,28 @@ def tr(key: str) -> str:
     return t(key, lang())
 
 
+def _copy_choice(widget_key: str, name: str, then) -> None:
+    st.session_state[name] = st.session_state[widget_key]
+    if then is not None:
+        then()
+
+
+def translated_choice(widget, label: str, options, name: str, format_func, default, on_change=None, **kwargs):
+    """A radio, selectbox or multiselect whose option labels follow the language.
+
+    In the browser, Streamlit drops the shown choice of a widget whose option labels change under
+    the same key, so the key carries the language (``name@zh``, ``name@en``) and the choice itself
+    lives in ``st.session_state[name]``, which the rest of the page reads."""
+    key = f"{name}@{lang()}"
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(name, default)
+    value = widget(
+        label, options, key=key, format_func=format_func, on_change=_copy_choice, args=(key, name, on_change), **kwargs
+    )
+    st.session_state[name] = value
+    return value
+
+
 def default_residents() -> int:
     """The default district size; tests shrink it with SANDBOX_APP_RESIDENTS."""
     return int(os.environ.get("SANDBOX_APP_RESIDENTS", "100000"))

@@ -7,11 +7,12 @@ import io
 from typing import Any
 
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
 from sandbox.compare import CARD_OUTCOMES, compare
-from sandbox.i18n import fmt_delta, fmt_value, label, lever_label, outcome_label
+from sandbox.i18n import fmt_delta, fmt_value, label, lever_label, outcome_label, unit_label
 from sandbox.params import BY_PATH
 from sandbox.report import build_report
 from sandbox.results import OUTCOME_LABELS
@@ -19,7 +20,7 @@ from sandbox.scenario import Scenario, list_presets
 from sandbox.validation import ScenarioError
 
 from . import builder
-from .common import ProgressBar, default_residents, lang, run_for, tr
+from .common import ProgressBar, default_residents, lang, run_for, tr, translated_choice
 
 SIZES = (5_000, 20_000, 50_000, 100_000, 200_000, 500_000)
 TS_OUTCOMES = (
@@ -136,7 +137,11 @@ def _ts_figure(cmp, outcome: str) -> go.Figure:
             )
         fig.add_trace(go.Scatter(x=d.month, y=d["mean"], mode="lines", name=name))
     fig.update_layout(
-        title=outcome_label(outcome, lang()), xaxis_title=tr("month"), yaxis_title=unit, height=380, margin={"t": 50, "b": 40}
+        title=outcome_label(outcome, lang()),
+        xaxis_title=tr("month"),
+        yaxis_title=unit_label(unit, lang()),
+        height=380,
+        margin={"t": 50, "b": 40},
     )
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
@@ -146,10 +151,17 @@ def _ts_figure(cmp, outcome: str) -> go.Figure:
 def _spending_figure(cmp) -> go.Figure:
     df = cmp.spending()
     fig = go.Figure()
-    for cat in df.category.unique():
+    # one distinct colour per category (plotly's default palette has 10 and there are more categories)
+    palette = plotly.colors.qualitative.Dark24
+    for i, cat in enumerate(df.category.unique()):
         d = df[df.category == cat]
         fig.add_trace(
-            go.Bar(x=d.scenario, y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0], name=label(cat, lang()))
+            go.Bar(
+                x=d.scenario,
+                y=d.yuan / cmp.runs[cmp.baseline][0].timeseries.residents.iloc[0],
+                name=label(cat, lang()),
+                marker_color=palette[i % len(palette)],
+            )
         )
     fig.update_layout(barmode="relative", title=tr("spending"), yaxis_title=tr("yuan_per_resident"), height=420)
     return fig
@@ -164,7 +176,10 @@ def _group_figure(cmp, dimension: str, outcome: str) -> go.Figure:
         fig.add_trace(go.Bar(x=[label(g, lang()) for g in d.group], y=d[outcome], name=name))
     unit = OUTCOME_LABELS.get(outcome, ("", "", ""))[2]
     fig.update_layout(
-        barmode="group", title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}", yaxis_title=unit, height=380
+        barmode="group",
+        title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}",
+        yaxis_title=unit_label(unit, lang()),
+        height=380,
     )
     if unit == "share":
         fig.update_yaxes(tickformat=".0%")
@@ -184,9 +199,11 @@ def render() -> None:
         return (m.get("name_zh") if lang() == "zh" else m.get("name_en")) or n
 
     c = st.columns(3)
-    c[0].selectbox(tr("baseline"), names, key="base", format_func=preset_label)
-    c[1].selectbox(tr("reform_preset"), names, key="preset", format_func=preset_label, on_change=_on_preset_change)
-    c[2].multiselect(tr("more_reforms"), names, key="also", format_func=preset_label, max_selections=3)
+    translated_choice(c[0].selectbox, tr("baseline"), names, "base", preset_label, default="baseline")
+    translated_choice(
+        c[1].selectbox, tr("reform_preset"), names, "preset", preset_label, default="hangzhou_2016", on_change=_on_preset_change
+    )
+    translated_choice(c[2].multiselect, tr("more_reforms"), names, "also", preset_label, default=[], max_selections=3)
     c = st.columns(4)
     sizes = sorted(set(SIZES) | {default_residents()})
     c[0].selectbox(tr("residents"), sizes, key="residents", format_func=lambda n: f"{n:,}")
@@ -245,19 +262,24 @@ def render() -> None:
         return
 
     st.subheader(tr("timeseries"))
-    ts_out = st.selectbox(tr("outcome"), TS_OUTCOMES, key="ts_outcome", format_func=lambda o: outcome_label(o, lang()))
+    ts_out = translated_choice(
+        st.selectbox, tr("outcome"), TS_OUTCOMES, "ts_outcome", lambda o: outcome_label(o, lang()), default=TS_OUTCOMES[0]
+    )
     figs = [_ts_figure(cmp, ts_out), _spending_figure(cmp)]
     st.plotly_chart(figs[0], width="stretch")
     st.plotly_chart(figs[1], width="stretch")
     st.subheader(tr("groups"))
     g1, g2 = st.columns(2)
-    dim = g1.selectbox(
-        tr("dimension"),
-        ("area", "age_band", "chronic", "scheme", "income_quintile", "contract"),
-        key="dim",
-        format_func=lambda d: label(d, lang()),
+    dims = ("area", "age_band", "chronic", "scheme", "income_quintile", "contract")
+    dim = translated_choice(g1.selectbox, tr("dimension"), dims, "dim", lambda d: label(d, lang()), default=dims[0])
+    gout = translated_choice(
+        g2.selectbox,
+        tr("outcome"),
+        GROUP_OUTCOMES,
+        "group_outcome",
+        lambda o: outcome_label(o, lang()),
+        default=GROUP_OUTCOMES[0],
     )
-    gout = g2.selectbox(tr("outcome"), GROUP_OUTCOMES, key="group_outcome", format_func=lambda o: outcome_label(o, lang()))
     figs.append(_group_figure(cmp, dim, gout))
     st.plotly_chart(figs[2], width="stretch")
     _downloads(cmp, reform, changes, scenarios, figs)

@@ -10,7 +10,7 @@ from sandbox.params import BY_PATH
 from sandbox.results import OUTCOME_LABELS
 from sandbox.scenario import Scenario
 
-from .common import default_residents, lang, run_for, tr
+from .common import default_residents, lang, run_for, tr, translated_choice
 
 CITIES = ("hangzhou_2016", "shanghai_1plus1plus1", "hebei_county_alliance")
 SHOWN = (
@@ -28,12 +28,14 @@ SHOWN = (
 def render() -> None:
     st.title(tr("page_walkthrough"))
     st.write(tr("walk_intro"))
-    city = st.radio(
+    city = translated_choice(
+        st.radio,
         " ",
         CITIES,
-        key="walk_city",
+        "walk_city",
+        lambda n: Scenario.preset(n).meta["name_zh" if lang() == "zh" else "name_en"],
+        default=CITIES[0],
         horizontal=True,
-        format_func=lambda n: Scenario.preset(n).meta["name_zh" if lang() == "zh" else "name_en"],
     )
     sc = Scenario.preset(city)
     st.markdown(f"### {sc.meta['name_zh' if lang() == 'zh' else 'name_en']}")
