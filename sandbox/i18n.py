@@ -76,10 +76,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "range": ("取值范围", "Range"),
     "unit": ("单位", "Unit"),
     "walk_intro": (
-        "三个种子城市的改革：改了什么，模型显示了什么。每一步把该城市方案与基线辖区比较（相同随机数）。",
-        "Three seed cities' reforms: what was changed and what the model shows. Each step compares the city's scenario with the baseline district (same random numbers).",
+        "三个种子城市的改革：改了什么，模型显示了什么。每一步把该城市的改革与同一辖区不改革相比（同样的人口、价格和随机数），差别即政策的效果。",
+        "Three seed cities' reforms: what was changed and what the model shows. Each step compares the city's reform with the same district without it (same people, prices and random numbers), so the difference is the policy's effect.",
     ),
-    "walk_changed": ("改了什么", "What was changed"),
+    "walk_district": ("辖区特征（两边相同）", "The district (the same on both sides)"),
+    "walk_changed": ("政策改了什么", "What the policy changed"),
+    "walk_no_reform": ("同一辖区，未改革", "Same district, no reform"),
+    "vs_no_reform": ("与未改革相比", "vs no reform"),
     "walk_shows": ("模型显示", "What the model shows"),
     "assumptions": ("假设与来源", "Assumptions and sources"),
     "model_version": ("模型版本", "Model version"),
@@ -195,6 +198,31 @@ def t(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+CHOICE_LABELS: dict[str, tuple[str, str]] = {
+    "ffs": ("按项目付费", "fee-for-service"),
+    "drg": ("按病组付费（DRG）", "DRG"),
+    "global_budget": ("总额预算", "global budget"),
+    "soft": ("软签约（自由就医）", "soft signing (free choice)"),
+    "hard": ("硬绑定（1+1+1）", "hard binding (1+1+1)"),
+}
+
+
+def fmt_lever_value(lever: Lever, value, lang: str) -> str:
+    """A lever's value for people: yes/no for switches, % for shares, yuan with its unit word."""
+    if lever.kind == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("on" if value else "off")
+    if lever.kind == "choice":
+        zh, en = CHOICE_LABELS.get(value, (value, value))
+        return zh if lang == "zh" else en
+    if lever.kind == "int":
+        return str(value)
+    if lever.unit.startswith("share"):
+        return f"{100 * value:.4g}%"
+    if lever.unit.startswith("yuan"):
+        return f"{value:,.4g}" + (" 元" if lang == "zh" else " yuan")
+    return f"{value:.4g}"
+
+
 def lever_label(lever: Lever, lang: str) -> str:
     return lever.label_zh if lang == "zh" else lever.label_en
 
@@ -238,8 +266,8 @@ def fmt_number(x: float, lang: str, digits: int = 1) -> str:
     if lang == "zh":
         if a >= 1e8:
             return f"{x / 1e8:,.2f} 亿"
-        if a >= 1e4:
-            return f"{x / 1e4:,.{digits}f} 万"
+        if a >= 1e4:  # at least one decimal below 100 万, so 21,000 reads 2.1 万, not 2 万
+            return f"{x / 1e4:,.{max(digits, 1) if a < 1e6 else digits}f} 万"
         return f"{x:,.{digits}f}"
     if a >= 1e9:
         return f"{x / 1e9:,.2f} bn"

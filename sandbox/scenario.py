@@ -13,6 +13,9 @@ from typing import Any
 from .params import BY_PATH, REGISTRY, defaults
 from .validation import Problem, ScenarioError, check_contradictions, check_override, check_phase_key, read_text
 
+# lever groups that describe the place, not the policy (see Scenario.district)
+DISTRICT_GROUPS = ("population", "prices")
+
 META_KEYS = ("name_en", "name_zh", "description_en", "description_zh", "source")
 RESERVED = ("meta", "phase")
 
@@ -167,6 +170,22 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.meta.get("name_en") or (Path(self.path).stem if self.path else "custom")
+
+    def district(self) -> dict[str, Any]:
+        """The levers that describe the place rather than the policy (lever groups in
+        ``DISTRICT_GROUPS``: population, prices and capacity) where they differ from the defaults."""
+        return {k: v for k, v in self.changed().items() if BY_PATH[k].group in DISTRICT_GROUPS}
+
+    def policy(self) -> dict[str, Any]:
+        """The policy levers that differ from the defaults (everything but :meth:`district`)."""
+        return {k: v for k, v in self.changed().items() if BY_PATH[k].group not in DISTRICT_GROUPS}
+
+    def without_policy(self) -> Scenario:
+        """The same district under the baseline preset's policy: the counterfactual against which
+        this scenario's policy effect is read (same people, prices and capacity; same seed gives
+        the same illnesses)."""
+        base = Scenario.preset("baseline")
+        return base.with_overrides({k: v for k, v in self.params_at(0).items() if BY_PATH[k].group in DISTRICT_GROUPS})
 
     def changed(self) -> dict[str, Any]:
         """Overrides that differ from the defaults (at month 0)."""

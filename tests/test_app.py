@@ -159,7 +159,7 @@ def test_the_walkthrough_shows_what_hangzhou_changed_and_what_the_model_shows():
     at = _page("walkthrough_page")
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "签约" in text and "→" in text
+    assert "签约" in text and "→" in text and "否 → **是**" in text
     card = [m for m in at.metric if m.label == "签约率"][0]
     assert card.value.endswith("%") and "个百分点" in card.delta
 
@@ -169,7 +169,10 @@ def test_the_walkthrough_switches_to_shanghai_and_shows_fewer_unreferred_tertiar
     at.radio(key="walk_city@zh").set_value("shanghai_1plus1plus1").run()
     assert not at.exception
     assert any("1+1+1" in m.value for m in at.markdown)
-    assert any(m.label == "未经转诊三级门诊人次" for m in at.metric)
+    card = next(m for m in at.metric if m.label == "未经转诊三级门诊人次")
+    # against the same district without the reform, hard binding cuts unreferred tertiary visits
+    assert card.delta.startswith("-") and "与未改革相比" in card.delta
+    assert any("硬绑定（1+1+1）" in m.value for m in at.markdown)
 
 
 def test_chart_legends_and_group_names_follow_the_language():

@@ -3,7 +3,8 @@
 import numpy as np
 
 from sandbox.compare import compare, replicate_seeds
-from sandbox.i18n import fmt_delta, fmt_number, fmt_value
+from sandbox.i18n import fmt_delta, fmt_lever_value, fmt_number, fmt_value
+from sandbox.params import BY_PATH
 from sandbox.report import build_report
 from sandbox.scenario import Scenario
 
@@ -56,3 +57,17 @@ def test_a_comparison_reports_progress_month_by_month_within_each_run():
     # 12 months in each of two runs, plus one call as each run finishes
     assert len(seen) == 26
     assert any(0.0 < f < 0.5 for f in seen) and any(0.5 < f < 1.0 for f in seen)
+
+
+def test_counts_in_wan_keep_a_decimal_below_a_million():
+    assert fmt_value(21_000, "per year", "zh") == "2.1 万"
+    assert fmt_value(1_320_000, "per year", "zh") == "132 万"
+
+
+def test_lever_values_read_as_people_write_them():
+    assert fmt_lever_value(BY_PATH["signing.enabled"], True, "zh") == "是"
+    assert fmt_lever_value(BY_PATH["signing.enabled"], False, "en") == "off"
+    assert fmt_lever_value(BY_PATH["reimbursement.outpatient.primary"], 0.55, "en") == "55%"
+    assert fmt_lever_value(BY_PATH["deductible.signed_relief"], 300.0, "zh") == "300 元"
+    assert fmt_lever_value(BY_PATH["referral.binding"], "hard", "zh") == "硬绑定（1+1+1）"
+    assert fmt_lever_value(BY_PATH["hospital.payment_mode"], "global_budget", "en") == "global budget"

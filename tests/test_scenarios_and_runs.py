@@ -172,3 +172,13 @@ def test_results_by_group_add_up_to_the_whole_district_in_every_dimension():
         assert abs((part.visits_per_capita * part.residents).sum() - visits) < 1e-6 * visits, dim
         assert abs((part.oop_per_capita * part.residents).sum() - oop) < 1e-6 * oop, dim
         assert abs((part.signing_rate * part.residents).sum() - ts.signed.iloc[-1]) < 1e-6, dim
+
+
+def test_a_city_without_its_policy_keeps_its_district_and_takes_the_baseline_policy():
+    sc = Scenario.preset("hebei_county_alliance")
+    bare = sc.without_policy()
+    assert sc.district() and sc.policy()
+    assert bare.changed() == sc.district()
+    assert all(bare.params_at(0)[k] == v for k, v in sc.district().items())
+    assert bare.params_at(0)["hospital.payment_mode"] == Scenario.preset("baseline").params_at(0)["hospital.payment_mode"]
+    assert set(sc.district()) | set(sc.policy()) == set(sc.changed())

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from sandbox.i18n import group_title, lever_help, lever_label
+from sandbox.i18n import fmt_lever_value, group_title, lever_help, lever_label
 from sandbox.params import BY_PATH, GROUPS, REGISTRY, Lever
 from sandbox.scenario import Scenario
 
@@ -113,4 +113,7 @@ def lever_panel(base: dict[str, Any]) -> None:
     if changed:
         st.markdown(f"**{tr('changed_levers')}**")
         for path, v in changed.items():
-            st.markdown(f"- ● {lever_label(BY_PATH[path], lang())}: {base[path]} → **{v}**")
+            lv = BY_PATH[path]
+            st.markdown(
+                f"- ● {lever_label(lv, lang())}: {fmt_lever_value(lv, base[path], lang())} → **{fmt_lever_value(lv, v, lang())}**"
+            )

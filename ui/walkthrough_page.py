@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sandbox.compare import compare
-from sandbox.i18n import fmt_delta, fmt_value, lever_label, outcome_label
+from sandbox.i18n import fmt_delta, fmt_lever_value, fmt_value, lever_label, outcome_label
 from sandbox.params import BY_PATH
 from sandbox.results import OUTCOME_LABELS
 from sandbox.scenario import Scenario
@@ -41,12 +41,21 @@ def render() -> None:
     st.markdown(f"### {sc.meta['name_zh' if lang() == 'zh' else 'name_en']}")
     st.write(sc.meta["description_zh" if lang() == "zh" else "description_en"])
     st.caption(sc.meta.get("source", ""))
+    base = sc.without_policy()
     st.markdown(f"#### {tr('walk_changed')}")
-    for path, v in sc.changed().items():
-        st.markdown(f"- {lever_label(BY_PATH[path], lang())}: {BY_PATH[path].default} → **{v}**")
+    before = base.params_at(0)
+    for path, v in sc.policy().items():
+        lv = BY_PATH[path]
+        st.markdown(
+            f"- {lever_label(lv, lang())}: {fmt_lever_value(lv, before[path], lang())} → **{fmt_lever_value(lv, v, lang())}**"
+        )
+    with st.expander(tr("walk_district")):
+        for path, v in sc.district().items():
+            lv = BY_PATH[path]
+            st.markdown(f"- {lever_label(lv, lang())}: {fmt_lever_value(lv, v, lang())}")
     residents = min(default_residents(), 50_000)
-    base_name, city_name = tr("baseline"), sc.meta["name_zh" if lang() == "zh" else "name_en"]
-    cmp = compare({base_name: Scenario.preset("baseline"), city_name: sc}, residents, 3, 1, run=run_for)
+    base_name, city_name = tr("walk_no_reform"), sc.meta["name_zh" if lang() == "zh" else "name_en"]
+    cmp = compare({base_name: base, city_name: sc}, residents, 3, 1, run=run_for)
     head = cmp.headline()
     st.markdown(f"#### {tr('walk_shows')}")
     cols = st.columns(4)
@@ -56,6 +65,6 @@ def render() -> None:
         cols[i % 4].metric(
             outcome_label(out, lang()),
             fmt_value(row.value, unit, lang()),
-            fmt_delta(row["diff"], unit, lang()) + " " + tr("vs_baseline"),
+            fmt_delta(row["diff"], unit, lang()) + " " + tr("vs_no_reform"),
             delta_color="off",
         )
