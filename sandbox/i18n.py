@@ -75,6 +75,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "default": ("默认值", "Default"),
     "range": ("取值范围", "Range"),
     "unit": ("单位", "Unit"),
+    "field_name": ("结果文件中的列名", "Column in result files"),
+    "lever_path": ("参数路径（情景文件中的写法）", "Lever path (as written in scenario files)"),
+    "meaning": ("含义", "Meaning"),
     "walk_intro": (
         "三个种子城市的改革：改了什么，模型显示了什么。每一步把该城市的改革与同一辖区不改革相比（同样的人口、价格和随机数），差别即政策的效果。",
         "Three seed cities' reforms: what was changed and what the model shows. Each step compares the city's reform with the same district without it (same people, prices and random numbers), so the difference is the policy's effect.",

@@ -288,13 +288,21 @@ def render() -> None:
 def _cards(cmp, head: pd.DataFrame) -> None:
     st.subheader(tr("headline"))
     big = st.session_state.get("present")
+    if big:  # presentation mode: cards readable from the back of a training room
+        st.html(
+            "<style>[data-testid='stMetricValue']{font-size:3.4rem}"
+            "[data-testid='stMetricLabel'] p{font-size:1.25rem}"
+            "[data-testid='stMetricDelta']{font-size:1.2rem}</style>"
+        )
     reps = st.session_state.replicates
     shown = cmp.names[:2] if big else cmp.names
     for name in shown:
         st.markdown(f"**{name}**")
-        cols = st.columns(5)
-        outs = CARD_OUTCOMES[:5] if big else CARD_OUTCOMES
+        per_row = 3 if big else 5
+        outs = CARD_OUTCOMES[:6] if big else CARD_OUTCOMES
         for i, out in enumerate(outs):
+            if i % per_row == 0:
+                cols = st.columns(per_row)
             row = head[(head.scenario == name) & (head.outcome == out)].iloc[0]
             unit = OUTCOME_LABELS[out][2]
             delta = None
@@ -302,7 +310,7 @@ def _cards(cmp, head: pd.DataFrame) -> None:
                 delta = fmt_delta(row["diff"], unit, lang())
                 if reps > 1:
                     delta += f" [{fmt_delta(row.diff_lo, unit, lang())}, {fmt_delta(row.diff_hi, unit, lang())}]"
-            cols[i % 5].metric(outcome_label(out, lang()), fmt_value(row.value, unit, lang()), delta, delta_color="off")
+            cols[i % per_row].metric(outcome_label(out, lang()), fmt_value(row.value, unit, lang()), delta, delta_color="off")
     if reps > 1:
         st.caption(tr("interval"))
 

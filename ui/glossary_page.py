@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sandbox.i18n import TERMS, group_title, lever_label, outcome_label
+from sandbox.i18n import TERMS, fmt_lever_value, group_title, lever_label, outcome_label, unit_label
 from sandbox.params import GROUPS, REGISTRY
 from sandbox.results import OUTCOME_LABELS
 
@@ -19,7 +19,12 @@ def render() -> None:
         st.markdown(f"**{term}** — {zh if lang() == 'zh' else en}")
     st.subheader(tr("glossary_outcomes"))
     st.dataframe(
-        pd.DataFrame([{tr("outcome"): outcome_label(k, lang()), "key": k, tr("unit"): v[2]} for k, v in OUTCOME_LABELS.items()]),
+        pd.DataFrame(
+            [
+                {tr("outcome"): outcome_label(k, lang()), tr("field_name"): k, tr("unit"): unit_label(v[2], lang())}
+                for k, v in OUTCOME_LABELS.items()
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -28,11 +33,11 @@ def render() -> None:
         rows = [
             {
                 tr("levers"): lever_label(lv, lang()),
-                "path": lv.path,
-                tr("default"): str(lv.default),
+                tr("lever_path"): lv.path,
+                tr("default"): fmt_lever_value(lv, lv.default, lang()),
                 tr("unit"): lv.unit,
                 tr("range"): lv.describe_range(),
-                "?": lv.help_zh if lang() == "zh" else lv.help_en,
+                tr("meaning"): lv.help_zh if lang() == "zh" else lv.help_en,
                 tr("source"): lv.source,
             }
             for lv in REGISTRY
