@@ -98,7 +98,7 @@ class ProgressBar:
     """A progress bar that redraws at most every ``every`` seconds, so that month-by-month progress
     of short runs does not flood the browser with updates."""
 
-    def __init__(self, text: str, every: float = 0.25) -> None:
+    def __init__(self, text: str, every: float = 0.5) -> None:
         self.bar, self.text, self.every = st.progress(0.0, text=text), text, every
         self.last = time.monotonic()
 
