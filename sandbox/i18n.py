@@ -210,13 +210,18 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def choice_label(value: str, lang: str) -> str:
+    """The name of a choice lever's option (payment mode, binding) in the chosen language."""
+    zh, en = CHOICE_LABELS.get(value, (value, value))
+    return zh if lang == "zh" else en
+
+
 def fmt_lever_value(lever: Lever, value, lang: str) -> str:
     """A lever's value for people: yes/no for switches, % for shares, yuan with its unit word."""
     if lever.kind == "bool":
         return ("是" if value else "否") if lang == "zh" else ("on" if value else "off")
     if lever.kind == "choice":
-        zh, en = CHOICE_LABELS.get(value, (value, value))
-        return zh if lang == "zh" else en
+        return choice_label(value, lang)
     if lever.kind == "int":
         return str(value)
     if lever.unit.startswith("share"):
@@ -230,9 +235,49 @@ def lever_label(lever: Lever, lang: str) -> str:
     return lever.label_zh if lang == "zh" else lever.label_en
 
 
+LEVER_UNITS_ZH: dict[str, str] = {
+    "": "",
+    "GPs per 10,000": "每万人全科医生数",
+    "admissions/person/year": "人次/人/年（住院）",
+    "days": "天",
+    "episodes/person/year": "次/人/年（发病）",
+    "households/team": "户/团队",
+    "minutes": "分钟",
+    "months of spending": "月（按月支出计）",
+    "multiplier": "倍数",
+    "per yuan": "每元",
+    "persons": "人",
+    "share": "比例",
+    "share of 60+": "占 60 岁以上人口比例",
+    "share of admissions": "占住院比例",
+    "share of fees": "占签约费比例",
+    "share of primary admission": "占基层住院费用比例",
+    "share of spending": "占支出比例",
+    "share of visits": "占门诊比例",
+    "share/year": "比例/年",
+    "utility": "效用",
+    "utility per 1,000 yuan": "效用/千元",
+    "utility per 100 yuan": "效用/百元",
+    "utility per day": "效用/天",
+    "utility per minute": "效用/分钟",
+    "visits/1000 residents/month": "人次/千人/月",
+    "visits/year": "人次/年",
+    "yuan/admission": "元/次住院",
+    "yuan/person/year": "元/人/年",
+    "yuan/signed chronic resident/year": "元/签约慢病患者/年",
+    "yuan/visit": "元/次门诊",
+    "yuan/year": "元/年",
+}
+
+
+def lever_unit(lever: Lever, lang: str) -> str:
+    """A lever's unit in the chosen language."""
+    return LEVER_UNITS_ZH.get(lever.unit, lever.unit) if lang == "zh" else lever.unit
+
+
 def lever_help(lever: Lever, lang: str) -> str:
     text = lever.help_zh if lang == "zh" else lever.help_en
-    unit = f" ({lever.unit})" if lever.unit else ""
+    unit = f" ({lever_unit(lever, lang)})" if lever.unit else ""
     return f"{text}{unit} — {t('source', lang)}: {lever.source}"
 
 

@@ -255,3 +255,15 @@ def test_chart_axis_titles_follow_the_language():
     assert {"占比", "元/人/年"} <= axis_titles(at)
     at.sidebar.radio(key="lang").set_value("en").run()
     assert {"share", "yuan per resident per year"} <= axis_titles(at)
+
+
+def test_a_choice_lever_shows_named_options_and_keeps_its_value_across_a_language_switch():
+    at = _app()
+    at.sidebar.radio(key="lever_group@zh").set_value("budget").run()
+    box = at.selectbox(key="lv:hospital.payment_mode@zh")
+    assert "总额预算" in box.options
+    box.set_value("global_budget").run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    box = at.selectbox(key="lv:hospital.payment_mode@en")
+    assert box.value == "global_budget" and "global budget" in box.options
+    assert "hospital.payment_mode=global_budget" in str(at.query_params["set"])

@@ -71,3 +71,11 @@ def test_lever_values_read_as_people_write_them():
     assert fmt_lever_value(BY_PATH["deductible.signed_relief"], 300.0, "zh") == "300 元"
     assert fmt_lever_value(BY_PATH["referral.binding"], "hard", "zh") == "硬绑定（1+1+1）"
     assert fmt_lever_value(BY_PATH["hospital.payment_mode"], "global_budget", "en") == "global budget"
+
+
+def test_every_lever_unit_has_a_chinese_name():
+    from sandbox.i18n import LEVER_UNITS_ZH
+    from sandbox.params import REGISTRY
+
+    missing = sorted({lv.unit for lv in REGISTRY} - set(LEVER_UNITS_ZH))
+    assert not missing, f"add these units to LEVER_UNITS_ZH in sandbox/i18n.py: {missing}"

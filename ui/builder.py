@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from sandbox.i18n import fmt_lever_value, group_title, lever_help, lever_label
+from sandbox.i18n import choice_label, fmt_lever_value, group_title, lever_help, lever_label
 from sandbox.params import BY_PATH, GROUPS, REGISTRY, Lever
 from sandbox.scenario import Scenario
 
@@ -17,7 +17,10 @@ from .common import lang, tr, translated_choice
 
 
 def key_of(path: str) -> str:
-    return "lv:" + path
+    """A lever widget's key. Choice levers show translated option names, and Streamlit's browser
+    side drops a choice whose option names change under the same key, so their key carries the
+    language."""
+    return "lv:" + path + (f"@{lang()}" if BY_PATH[path].kind == "choice" else "")
 
 
 def preset_values(preset: str) -> dict[str, Any]:
@@ -62,7 +65,7 @@ def _widget(lv: Lever, label: str) -> None:
     if lv.kind == "bool":
         st.toggle(label, **common)
     elif lv.kind == "choice":
-        st.selectbox(label, lv.choices, **common)
+        st.selectbox(label, lv.choices, format_func=lambda c: choice_label(c, lang()), **common)
     elif lv.kind == "int":
         st.number_input(label, min_value=int(lv.lo), max_value=int(lv.hi), step=1, **common)
     elif lv.hi - lv.lo <= 5:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sandbox.i18n import TERMS, fmt_lever_value, group_title, lever_label, outcome_label, unit_label
+from sandbox.i18n import TERMS, fmt_lever_value, group_title, lever_label, lever_unit, outcome_label, unit_label
 from sandbox.params import GROUPS, REGISTRY
 from sandbox.results import OUTCOME_LABELS
 
@@ -35,7 +35,7 @@ def render() -> None:
                 tr("levers"): lever_label(lv, lang()),
                 tr("lever_path"): lv.path,
                 tr("default"): fmt_lever_value(lv, lv.default, lang()),
-                tr("unit"): lv.unit,
+                tr("unit"): lever_unit(lv, lang()),
                 tr("range"): lv.describe_range(),
                 tr("meaning"): lv.help_zh if lang() == "zh" else lv.help_en,
                 tr("source"): lv.source,
