@@ -24,6 +24,8 @@ CARD_OUTCOMES = (
     "admissions_per_1000",
     "tertiary_wait_days",
     "team_income_mean",
+    "hospital_revenue",
+    "primary_admission_share",
 )
 SPENDING_PARTS = SPENDING_CATEGORIES
 

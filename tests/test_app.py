@@ -267,3 +267,10 @@ def test_a_choice_lever_shows_named_options_and_keeps_its_value_across_a_languag
     box = at.selectbox(key="lv:hospital.payment_mode@en")
     assert box.value == "global_budget" and "global budget" in box.options
     assert "hospital.payment_mode=global_budget" in str(at.query_params["set"])
+
+
+def test_provider_incomes_of_teams_and_hospitals_have_cards():
+    at = _app()
+    assert len(_cards(at, "家庭医生团队平均收入")) == 2
+    hospital = _cards(at, "医院收入")
+    assert len(hospital) == 2 and hospital[0].value.endswith("元")
