@@ -4,8 +4,10 @@ import streamlit as st
 
 from sandbox.i18n import t
 from ui import compare_page, glossary_page, walkthrough_page
+from ui.common import init_language
 
 st.set_page_config(page_title="基层医改政策沙盘 · Policy sandbox", layout="wide")
+init_language()
 st.sidebar.radio(
     "语言 / Language", ("zh", "en"), key="lang", format_func=lambda x: "中文" if x == "zh" else "English", horizontal=True
 )

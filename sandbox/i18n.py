@@ -51,8 +51,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("下载结果（Excel）", "Download results (Excel)"),
     "download_html": ("下载比较报告（HTML）", "Download comparison report (HTML)"),
     "share_link": (
-        "本页链接已包含当前方案，可直接复制地址栏分享。",
-        "The page address holds the current scenario: copy it to share.",
+        "本页链接已包含当前方案、语言和运行设置（居民数、年数、重复次数、随机种子），复制地址栏即可分享同一比较。",
+        "The page address holds the current scenario, language and run settings (residents, years, replicates, seed): copy it to share the same comparison.",
     ),
     "upload": ("上传情景文件（TOML）", "Upload a scenario file (TOML)"),
     "paste": ("或粘贴 TOML 文本", "or paste TOML text"),

@@ -274,3 +274,15 @@ def test_provider_incomes_of_teams_and_hospitals_have_cards():
     assert len(_cards(at, "家庭医生团队平均收入")) == 2
     hospital = _cards(at, "医院收入")
     assert len(hospital) == 2 and hospital[0].value.endswith("元")
+
+
+def test_the_link_reopens_the_language_and_run_settings_and_ignores_bad_values():
+    at = _app(lang="en", years="2", reps="3", seed="42")
+    assert at.title[0].value == "Primary-care reform sandbox"
+    assert at.slider(key="years").value == 2 and at.slider(key="replicates").value == 3
+    assert at.number_input(key="seed").value == 42
+    assert str(at.query_params["years"]) in ("2", "['2']") and "42" in str(at.query_params["seed"])
+    bad = _app(years="eleven", reps="99", seed="-3", n="123")
+    assert not bad.exception
+    assert bad.slider(key="years").value == 3 and bad.slider(key="replicates").value == 1
+    assert bad.number_input(key="seed").value == 1 and bad.selectbox(key="residents").value == 5000

@@ -14,6 +14,12 @@ from sandbox.i18n import t
 from sandbox.scenario import Scenario
 
 
+def init_language() -> None:
+    """The language from the link (``?lang=en``) on a session's first run; Chinese otherwise."""
+    if "lang" not in st.session_state:
+        st.session_state.lang = "en" if st.query_params.get("lang") == "en" else "zh"
+
+
 def lang() -> str:
     return st.session_state.get("lang", "zh")
 

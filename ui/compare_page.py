@@ -78,11 +78,22 @@ def _init_state() -> None:
     values = builder.preset_values(st.session_state.preset)
     values.update(_decode(q.get("set", "")))
     builder.load_into_state(values)
-    st.session_state.residents = default_residents()
-    st.session_state.years = 3
-    st.session_state.replicates = 1
-    st.session_state.seed = 1
+    sizes = sorted(set(SIZES) | {default_residents()})
+    residents = _int_param(q.get("n"), default_residents(), 0, 10**9)
+    st.session_state.residents = residents if residents in sizes else default_residents()
+    st.session_state.years = _int_param(q.get("years"), 3, 1, 5)
+    st.session_state.replicates = _int_param(q.get("reps"), 1, 1, 10)
+    st.session_state.seed = _int_param(q.get("seed"), 1, 0, 2**31 - 1)
     st.session_state._initialised = True
+
+
+def _int_param(text: str | None, default: int, lo: int, hi: int) -> int:
+    """A whole number from the link, or ``default`` when it is missing, malformed or out of range."""
+    try:
+        v = int(text) if text is not None else default
+    except ValueError:
+        return default
+    return v if lo <= v <= hi else default
 
 
 def _on_preset_change() -> None:
@@ -232,6 +243,10 @@ def render() -> None:
             "base": st.session_state.base,
             "also": ",".join(st.session_state.also),
             "set": _encode(changes),
+            "n": str(st.session_state.residents),
+            "years": str(st.session_state.years),
+            "reps": str(st.session_state.replicates),
+            "seed": str(int(st.session_state.seed)),
         }
     )
     try:
