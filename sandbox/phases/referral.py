@@ -31,13 +31,13 @@ def down_rate(p: dict) -> float:
 def referral(m) -> None:
     ep, r, p = m.ep, m.res, m.p
     s = m.streams
-    at_primary = (ep.alt == PRIMARY) & (ep.kind != SERIOUS)
-    res = ep.res[at_primary]
+    at_primary = np.flatnonzero((ep.alt == PRIMARY) & (ep.kind != SERIOUS))
+    res, slot = ep.res[at_primary], ep.slot[at_primary]
     team_rate = m.team_array("up_rate")[r.team[res]]
     rate = np.where(r.signed[res], team_rate, p["referral.team_up_rate"])
     rate = rate * np.where(ep.kind[at_primary] == CHRONIC, 2.0, 1.0)
-    up = s.uniform("referral", res, m.month, P_UP, ep.slot[at_primary]) < rate
-    up_res, up_slot = res[up], ep.slot[at_primary][up] + 100
+    up = np.flatnonzero(s.uniform("referral", res, m.month, P_UP, slot) < rate)
+    up_res, up_slot = res[up], slot[up] + 100
     u = utilities(m, up_res, False, None, np.ones(up_res.shape[0], bool), up_slot)
     u[:, :SECONDARY] = -np.inf
     up_alt = choose(m, u, up_res, up_slot, P_TASTE)
