@@ -286,3 +286,14 @@ def test_the_link_reopens_the_language_and_run_settings_and_ignores_bad_values()
     assert not bad.exception
     assert bad.slider(key="years").value == 3 and bad.slider(key="replicates").value == 1
     assert bad.number_input(key="seed").value == 1 and bad.selectbox(key="residents").value == 5000
+
+
+def test_the_run_store_keeps_the_most_recently_used_runs():
+    from ui.common import RunStore
+
+    store = RunStore(max_entries=2)
+    store.put("a", 1)
+    store.put("b", 2)
+    assert store.get("a") == 1  # "a" is now the most recently used
+    store.put("c", 3)
+    assert store.get("b") is None and store.get("a") == 1 and store.get("c") == 3
