@@ -86,9 +86,9 @@ def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Utility of each alternative for each episode type (160 rows, see :func:`type_code`) with the
     deductible still to pay set to zero (outpatient) or to the admission's deductible (inpatient).
 
-    Returns ``(table, price, rate, scale)``: the (160, 5) utilities, the (16, 5) prices and fund
-    rates by ``code % 16`` (for the deductible correction), and the (5,) out-of-pocket weight by
-    income quintile. Out-of-pocket is ``price * (1 - rate) + deductible * rate`` with
+    Returns ``(table, price, weighted_rate)``, each (160, 5) by type: the utilities, the prices and
+    the fund rates times the out-of-pocket weight of the type's income quintile (the last two for
+    the deductible correction). Out-of-pocket is ``price * (1 - rate) + deductible * rate`` with
     ``deductible = min(price, deductible left)``, i.e. :func:`~.common.oop_of` rearranged."""
     p = m.p
     combo_rate = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)  # (8, 5)
@@ -112,7 +112,10 @@ def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarra
         + (severity[:, None] * q[None, :])[:, None, None, :]
         - p["behaviour.beta_wait"] * wait[referred.astype(np.int8)][None, None, :, :]
     )
-    return table.reshape(2 * N_QUINTILES * 16, N_ALTS), price, rate, scale
+    n_types = 2 * N_QUINTILES * 16
+    weighted_rate = np.broadcast_to(scale[None, :, None, None] * rate[None, None, :, :], (2, N_QUINTILES, 16, N_ALTS))
+    price_by_type = np.broadcast_to(price[None, None, :, :], (2, N_QUINTILES, 16, N_ALTS))
+    return table.reshape(n_types, N_ALTS), price_by_type.reshape(n_types, N_ALTS), weighted_rate.reshape(n_types, N_ALTS)
 
 
 def travel_utility(m) -> np.ndarray:
@@ -133,7 +136,7 @@ def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, r
     caller sets it). ``chronic`` marks chronic follow-ups among outpatient episodes (None: none)."""
     r, p = m.res, m.p
     signed, employee, urban, quintile = r.signed[res], r.employee[res], r.urban[res], r.quintile[res]
-    table, price, rate, scale = utility_table(m, inpatient)
+    table, price, weighted_rate = utility_table(m, inpatient)
     code = type_code(signed, employee, referred, urban, quintile, chronic)
     # np.take along axis 0 gathers rows several times faster than fancy indexing
     u = np.take(travel_utility(m), res, axis=0)
@@ -141,10 +144,9 @@ def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, r
     if not inpatient:
         # the part of the annual deductible still to pay is paid in full: min(price, left) * rate more
         left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
-        c16 = code % 16
-        extra = np.take(price, c16, axis=0)
+        extra = np.take(price, code, axis=0)
         np.minimum(extra, left[:, None], out=extra)
-        extra *= np.take((scale[:, None, None] * rate[None, :, :]).reshape(N_QUINTILES * 16, N_ALTS), code % 80, axis=0)
+        extra *= np.take(weighted_rate, code, axis=0)
         u -= extra
     effort = m.team_array("effort")[r.team[res]]
     u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
