@@ -313,7 +313,7 @@ def _cards(cmp, head: pd.DataFrame) -> None:
     shown = cmp.names[:2] if big else cmp.names
     for name in shown:
         st.markdown(f"**{name}**")
-        per_row = 3 if big else 5
+        per_row = 3 if big else 4
         outs = CARD_OUTCOMES[:6] if big else CARD_OUTCOMES
         for i, out in enumerate(outs):
             if i % per_row == 0:
