@@ -108,3 +108,24 @@ def test_an_admission_drop_bonus_within_reach_raises_family_doctor_effort():
     out_of_reach = mean_effort({"bonus.admission_drop_rate": 0.3, "bonus.admission_drop_threshold": 0.5})
     assert within_reach > without + 0.1
     assert out_of_reach == without
+
+
+def test_under_hard_binding_no_signed_resident_is_admitted_outside_the_set_without_referral():
+    from sandbox import Scenario
+    from sandbox.model import SandboxModel
+    from sandbox.phases.common import OUTSIDE, SERIOUS
+
+    def unreferred_outside_admissions_of_signed(binding):
+        sc = Scenario.preset("shanghai_1plus1plus1").with_overrides({"referral.binding": binding})
+        m = SandboxModel(sc, residents=20_000, years=1, seed=2)
+        count = 0
+        for _ in range(12):
+            m.step()
+            ep = m.ep
+            adm = (ep.kind == SERIOUS) & (ep.alt == OUTSIDE) & ~ep.referred
+            count += int((adm & m.res.signed[ep.res]).sum())
+        m.release()
+        return count
+
+    assert unreferred_outside_admissions_of_signed("soft") > 20
+    assert unreferred_outside_admissions_of_signed("hard") == 0

@@ -231,6 +231,10 @@ def care_seeking(m) -> None:
     via_fd = r.signed[res_a] & (m.streams.uniform("referral", res_a, m.month, P_VIA_FD) < effort)
     u = utilities(m, res_a, True, None, via_fd, ep.slot[adm])
     u[:, NONE] = -np.inf
+    if m.p["referral.binding"] == "hard":
+        # 1+1+1: outside the resident's set only by referral, so a signed resident's admission that
+        # does not pass through the family doctor stays within the set
+        u[r.signed[res_a] & ~via_fd, OUTSIDE] = -np.inf
     choice = choose(m, u, res_a, ep.slot[adm], P_TASTE)
     alt[adm] = choice
     referred[adm] = via_fd & (choice >= SECONDARY)
