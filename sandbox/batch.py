@@ -323,14 +323,15 @@ def check_folder(folder: Path, exp: Experiment) -> None:
                 )
             ]
         )
-    if written.get("experiment_digest") and written.get("engine_digest") != engine_digest():
+    engine = engine_digest()
+    if written.get("experiment_digest") and written.get("engine_digest") != engine:
         raise ScenarioError(
             [
                 Problem(
                     "--out",
                     str(folder),
                     f"holds results of another version of the model (engine {written.get('engine_digest') or 'unknown'}, "
-                    f"this one is {engine_digest()}); resuming would mix the two, so choose another folder or delete this one",
+                    f"this one is {engine}); resuming would mix the two, so choose another folder or delete this one",
                 )
             ]
         )

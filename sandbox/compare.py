@@ -172,13 +172,14 @@ def compare(
     names = list(scenarios)
     runs: dict[str, list[RunTables]] = {}
     total, done = len(names) * len(seeds), 0
+
+    def within_run(month: int, n_months: int) -> None:  # progress inside the run under way
+        progress((done + month / n_months) / total)
+
     for name in names:
         runs[name] = []
         for s in seeds:
-            within = None
-            if progress is not None:
-                within = (lambda d: lambda month, n_months: progress((d + month / n_months) / total))(done)
-            runs[name].append(run(scenarios[name], residents, years, s, progress=within))
+            runs[name].append(run(scenarios[name], residents, years, s, progress=within_run if progress else None))
             done += 1
             if progress is not None:
                 progress(done / total)

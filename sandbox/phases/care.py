@@ -37,6 +37,7 @@ from .common import (
     SECONDARY,
     SERIOUS,
     TERTIARY,
+    combo_code,
     inpatient_deductibles,
     inpatient_prices,
     oop_of,
@@ -76,7 +77,7 @@ def type_code(
     """The episode's type: everything but travel, deductible left, team, habit and taste that the
     utility depends on, as ``signed + 2 employee + 4 referred + 8 urban + 16 quintile + 80 chronic``
     (the row of :func:`utility_table`)."""
-    code = signed.astype(np.int16) + 2 * employee + 4 * referred + 8 * urban + 16 * quintile.astype(np.int16)
+    code = combo_code(signed, employee, referred).astype(np.int16) + 8 * urban + 16 * quintile.astype(np.int16)
     if chronic is not None:
         code += 80 * chronic
     return code
@@ -106,7 +107,7 @@ def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarra
     q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
     q[OUTSIDE] = q[TERTIARY] + 0.3
     severity = np.array([SEVERITY["serious"]] * 2) if inpatient else np.array([SEVERITY["minor"], SEVERITY["chronic"]])
-    wait = waits(m, np.array([False, True]))  # (2, 5): not referred, referred
+    wait = waits(m, np.array([False, True]))  # (2, 5): rows not referred, referred
     table = (
         -scale[None, :, None, None] * oop[None, None, :, :]
         + (severity[:, None] * q[None, :])[:, None, None, :]

@@ -81,13 +81,18 @@ COMBO_EMPLOYEE = np.array([0, 0, 1, 1, 0, 0, 1, 1], dtype=bool)
 COMBO_REFERRED = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=bool)
 
 
+def combo_code(signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """Row of the COMBO_* tables: ``signed + 2 * employee + 4 * referred``."""
+    return signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
+
+
 def rates(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarray, referred: np.ndarray) -> np.ndarray:
     """(n, 5) share of the bill above the deductible paid by the fund at each alternative.
 
     The rate depends only on (signed, scheme, referred), so it is computed for the eight
     combinations by :func:`rates_rows` and gathered per episode."""
     table = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)
-    code = signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
+    code = combo_code(signed, employee, referred)
     return table[code]
 
 
@@ -123,7 +128,7 @@ def rate_at(
 ) -> np.ndarray:
     """:func:`rates` at one chosen alternative per episode."""
     table = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)
-    code = signed.astype(np.int8) + 2 * employee.astype(np.int8) + 4 * referred.astype(np.int8)
+    code = combo_code(signed, employee, referred)
     return table[code, alt]
 
 

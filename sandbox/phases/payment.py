@@ -18,6 +18,7 @@ from .common import (
     OUTSIDE,
     PRIMARY,
     REHAB,
+    RURAL_URBAN,
     SECONDARY,
     SERIOUS,
     TERTIARY,
@@ -55,7 +56,7 @@ def payment(m) -> None:
     oi = np.flatnonzero(op)
     ores = ep.res[oi]
     oalt = ep.alt[oi]
-    oprice = _pick_price(outpatient_prices(p, np.array([False, True])), urban[oi], oalt)
+    oprice = _pick_price(outpatient_prices(p, RURAL_URBAN), urban[oi], oalt)
     orate = rate_at(p, False, oalt, signed[oi], employee[oi], ep.referred[oi])
     month_total = _bincount(ores, oprice, r.n)
     who = np.flatnonzero(month_total > 0)  # residents with a visit this month
@@ -71,7 +72,7 @@ def payment(m) -> None:
     # admissions
     ai = np.flatnonzero(ep.kind == SERIOUS)
     aalt = ep.alt[ai]
-    aprice = _pick_price(inpatient_prices(p, np.array([False, True])), urban[ai], aalt)
+    aprice = _pick_price(inpatient_prices(p, RURAL_URBAN), urban[ai], aalt)
     ref = ep.referred[ai]
     arate = rate_at(p, True, aalt, signed[ai], employee[ai], ref)
     aded = np.minimum(_pick(inpatient_deductibles(p, ref), aalt), aprice)
