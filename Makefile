@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint bench setup clean
+.PHONY: app test lint bench golden setup clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff check sandbox tests benchmarks notebooks/make_notebooks.py $(wildcard app.py ui)
 	$(BIN)/ruff format --check sandbox tests benchmarks notebooks/make_notebooks.py $(wildcard app.py ui)
 	$(BIN)/python -m pytest -q
+
+# rewrite tests/golden/ (the exact results of every preset): commit it on its own, saying why numbers moved
+golden: $(STAMP)
+	$(BIN)/python -m sandbox.golden --update
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
