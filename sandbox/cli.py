@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import outcomes
 from .params import GROUPS, REGISTRY
 from .scenario import Scenario, list_presets
 from .validation import ScenarioError
@@ -75,32 +76,13 @@ def _progress_bar(total: int, quiet: bool):
 
 
 def print_summary_table(res) -> None:
-    from .results import OUTCOME_LABELS
-
     yearly = res.yearly()
-    names = [
-        "primary_care_share",
-        "primary_care_share_signed",
-        "primary_care_share_unsigned",
-        "signing_rate",
-        "visits_per_capita",
-        "admissions_per_1000",
-        "primary_admission_share",
-        "referrals_up",
-        "referrals_down",
-        "fund_spending_per_capita",
-        "oop_per_capita",
-        "total_cost_per_capita",
-        "fund_balance",
-        "chronic_control_rate",
-        "tertiary_wait_days",
-        "team_income_mean",
-    ]
+    names = outcomes.tagged("cli")
     years = [int(y) for y in yearly.year]
     print(f"{'outcome':44s}" + "".join(f"{'year ' + str(y):>16s}" for y in years))
     for n in names:
-        label = OUTCOME_LABELS[n][0]
-        unit = OUTCOME_LABELS[n][2]
+        label = outcomes.label(n, "en")
+        unit = outcomes.unit(n)
         vals = []
         for v in yearly[n]:
             if v != v:

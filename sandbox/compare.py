@@ -9,25 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .results import OUTCOME_LABELS, SPENDING_CATEGORIES
+from . import outcomes
 from .scenario import Scenario
 from .simulate import simulate
-
-CARD_OUTCOMES = (
-    "primary_care_share",
-    "fund_spending_per_capita",
-    "oop_per_capita",
-    "signing_rate",
-    "chronic_control_rate",
-    "referrals_up",
-    "referrals_down",
-    "admissions_per_1000",
-    "tertiary_wait_days",
-    "team_income_mean",
-    "hospital_revenue",
-    "primary_admission_share",
-)
-SPENDING_PARTS = SPENDING_CATEGORIES
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -87,10 +71,11 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def monthly(self, outcome: str) -> pd.DataFrame:
-        """Monthly series of a derived outcome per scenario with 10–90% band over replicates."""
+        """Monthly series of an outcome (rates annualised, see :func:`sandbox.outcomes.monthly`) per
+        scenario with 10–90% band over replicates."""
         frames = []
         for name in self.names:
-            per = np.array([_monthly_value(r.timeseries, outcome) for r in self.runs[name]])
+            per = np.array([outcomes.monthly(r.timeseries, outcome) for r in self.runs[name]])
             frames.append(
                 pd.DataFrame(
                     {
@@ -108,7 +93,7 @@ class Comparison:
         """Fund spending per resident by category and level (last year, replicate mean), tidy."""
         rows = []
         for name in self.names:
-            for part in SPENDING_PARTS:
+            for part in outcomes.tagged("spending"):
                 v = np.mean([r.summary.get(part, 0.0) for r in self.runs[name]])
                 rows.append({"scenario": name, "category": part, "yuan": float(v)})
         return pd.DataFrame(rows)
@@ -136,23 +121,6 @@ class Comparison:
 def _q(x: np.ndarray, q: float) -> float:
     x = x[np.isfinite(x)]
     return float(np.quantile(x, q)) if x.size else float("nan")
-
-
-def _monthly_value(ts: pd.DataFrame, outcome: str) -> np.ndarray:
-    visits = ts.visits_primary + ts.visits_secondary + ts.visits_tertiary
-    n = ts.residents.iloc[0]
-    derived = {
-        "primary_care_share": ts.visits_primary / visits.where(visits > 0),
-        "signing_rate": ts.signed / n,
-        "fund_spending_per_capita": ts.fund_spending / n * 12,
-        "oop_per_capita": ts.oop / n * 12,
-        "chronic_control_rate": ts.chronic_controlled / ts.chronic.where(ts.chronic > 0),
-        "tertiary_wait_days": ts.tertiary_wait_days,
-        "referrals_up": ts.referrals_up,
-        "referrals_down": ts.referrals_down,
-        "fund_balance": ts.fund_balance,
-    }
-    return np.asarray(derived[outcome], dtype=float)
 
 
 def compare(
@@ -184,7 +152,3 @@ def compare(
             if progress is not None:
                 progress(done / total)
     return Comparison(names, runs)
-
-
-def outcome_unit(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, ("", "", ""))[2]

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from .outcomes import OUTCOME, tagged
 from .params import BY_PATH
-from .results import OUTCOME_LABELS, SPENDING_CATEGORIES
 from .scenario import Scenario, _flatten
 from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override, read_text
 
@@ -71,7 +71,8 @@ EXPERIMENT_KEYS = {
 TOP_KEYS = ("experiment", "fixed", "vary", "point", "target")
 VARY_KEYS = ("lever", "values", "range", "start")
 TARGET_KEYS = ("outcome", "value", "weight")
-ALL_OUTCOMES = tuple(OUTCOME_LABELS) + SPENDING_CATEGORIES
+ALL_OUTCOMES = tuple(OUTCOME)
+BATCH_OUTCOMES = tagged("batch")  # what a batch records when its file names no outcomes
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Experiment:
     replicates: int = 1
     method: str = "grid"
     samples: int = 8
-    outcomes: tuple[str, ...] = ALL_OUTCOMES
+    outcomes: tuple[str, ...] = BATCH_OUTCOMES
     fixed: dict[str, Any] = field(default_factory=dict)
     vary: tuple[Vary, ...] = ()
     points: tuple[dict[str, Any], ...] = ()
@@ -279,10 +280,10 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
     if method == "calibrate" and len(scen) != 1:
         bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
 
-    outcomes = ex.get("outcomes", list(ALL_OUTCOMES))
+    outcomes = ex.get("outcomes", list(BATCH_OUTCOMES))
     if not isinstance(outcomes, list) or not outcomes or not all(isinstance(o, str) for o in outcomes):
         bad("experiment.outcomes", outcomes, "must be a non-empty list of outcome names")
-        outcomes = list(ALL_OUTCOMES)
+        outcomes = list(BATCH_OUTCOMES)
     for o in outcomes:
         if o not in ALL_OUTCOMES:
             bad("experiment.outcomes", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))

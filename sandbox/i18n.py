@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
+from . import outcomes
 from .params import GROUPS, Lever
-from .results import OUTCOME_LABELS
 
 LANGS = ("zh", "en")
 
@@ -76,6 +76,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "range": ("取值范围", "Range"),
     "unit": ("单位", "Unit"),
     "field_name": ("结果文件中的列名", "Column in result files"),
+    "formula": ("计算公式（按月度记录汇总）", "Formula (over the period's monthly rows)"),
+    "per_team": ("按团队年度收入", "over the year's teams"),
+    "shown_in": ("显示位置", "Shown in"),
+    "tag_card": ("核心卡片", "headline cards"),
+    "tag_report": ("报告", "report"),
+    "tag_timeseries": ("月度图", "monthly chart"),
+    "tag_group": ("分组结果", "results by group"),
+    "tag_cli": ("命令行摘要", "command-line summary"),
+    "tag_batch": ("批量实验", "batch experiments"),
+    "tag_spending": ("基金支出构成", "fund spending by category"),
+    "tag_walkthrough": ("城市案例导览", "walkthrough"),
     "lever_path": ("参数路径（情景文件中的写法）", "Lever path (as written in scenario files)"),
     "meaning": ("含义", "Meaning"),
     "walk_intro": (
@@ -92,17 +103,6 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
-    "fund_outpatient_primary": ("基层门诊", "Outpatient, primary"),
-    "fund_outpatient_secondary": ("二级医院门诊", "Outpatient, secondary"),
-    "fund_outpatient_tertiary": ("三级医院门诊", "Outpatient, tertiary"),
-    "fund_inpatient_primary": ("基层住院", "Inpatient, primary"),
-    "fund_inpatient_secondary": ("二级医院住院", "Inpatient, secondary"),
-    "fund_inpatient_tertiary": ("三级医院住院", "Inpatient, tertiary"),
-    "fund_rehab": ("下转康复", "Rehabilitation after downward referral"),
-    "fund_signing_fees": ("签约费（基金承担部分）", "Signing fees (fund share)"),
-    "fund_bonuses": ("绩效奖励", "Performance bonuses"),
-    "fund_team_surplus": ("团队结余留用（负值为超支分担）", "Team surplus paid (negative: overrun borne by teams)"),
-    "fund_alliance_surplus": ("医共体结余留用/超支分担", "Alliance surplus / overrun settlement"),
     # population dimensions and groups
     "area": ("城乡", "Urban / rural"),
     "age_band": ("年龄段", "Age band"),
@@ -122,6 +122,8 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
 
 def label(key: str, lang: str) -> str:
     """Chinese or English name of a spending category, population dimension or group."""
+    if key in outcomes.OUTCOME:
+        return outcomes.label(key, lang)
     zh, en = CATEGORY_LABELS.get(key, (key, key))
     return zh if lang == "zh" else en
 
@@ -287,8 +289,7 @@ def group_title(group: str, lang: str) -> str:
 
 
 def outcome_label(outcome: str, lang: str) -> str:
-    en, zh, _ = OUTCOME_LABELS.get(outcome, (outcome, outcome, ""))
-    return zh if lang == "zh" else en
+    return outcomes.label(outcome, lang)
 
 
 UNIT_LABELS: dict[str, tuple[str, str]] = {

@@ -8,24 +8,11 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from . import __version__
+from . import __version__, outcomes
 from .compare import Comparison
 from .i18n import fmt_delta, fmt_value, lever_label, outcome_label, t
 from .params import BY_PATH
-from .results import OUTCOME_LABELS, git_commit
-
-REPORT_OUTCOMES = (
-    "primary_care_share",
-    "fund_spending_per_capita",
-    "oop_per_capita",
-    "signing_rate",
-    "chronic_control_rate",
-    "admissions_per_1000",
-    "referrals_up",
-    "referrals_down",
-    "tertiary_wait_days",
-    "team_income_mean",
-)
+from .results import git_commit
 
 
 def build_report(
@@ -69,8 +56,8 @@ def build_report(
     parts.append(f"<h2>{e(t('headline', lang))}</h2><table><tr><th>{e(t('outcome', lang))}</th>")
     parts += [f"<th>{e(n)}</th>" for n in comparison.names]
     parts.append("</tr>")
-    for out in REPORT_OUTCOMES:
-        unit = OUTCOME_LABELS[out][2]
+    for out in outcomes.tagged("report"):
+        unit = outcomes.unit(out)
         parts.append(f"<tr><td>{e(outcome_label(out, lang))}</td>")
         for n in comparison.names:
             row = head[(head.scenario == n) & (head.outcome == out)].iloc[0]

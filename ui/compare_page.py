@@ -11,11 +11,11 @@ import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
-from sandbox.compare import CARD_OUTCOMES, compare
+from sandbox import outcomes
+from sandbox.compare import compare
 from sandbox.i18n import fmt_delta, fmt_value, label, lever_label, outcome_label, unit_label
 from sandbox.params import BY_PATH
 from sandbox.report import build_report
-from sandbox.results import OUTCOME_LABELS
 from sandbox.scenario import Scenario, list_presets
 from sandbox.validation import ScenarioError
 
@@ -23,26 +23,9 @@ from . import builder
 from .common import ProgressBar, default_residents, lang, run_for, tr, translated_choice
 
 SIZES = (5_000, 20_000, 50_000, 100_000, 200_000, 500_000)
-TS_OUTCOMES = (
-    "primary_care_share",
-    "fund_spending_per_capita",
-    "oop_per_capita",
-    "signing_rate",
-    "chronic_control_rate",
-    "referrals_up",
-    "referrals_down",
-    "tertiary_wait_days",
-    "fund_balance",
-)
-GROUP_OUTCOMES = (
-    "primary_care_share",
-    "oop_per_capita",
-    "fund_spending_per_capita",
-    "admissions_per_1000",
-    "visits_per_capita",
-    "signing_rate",
-    "chronic_control_rate",
-)
+TS_OUTCOMES = outcomes.tagged("timeseries")
+GROUP_OUTCOMES = outcomes.tagged("group")
+CARD_OUTCOMES = outcomes.tagged("card")
 
 
 # ------------------------------------------------------------------ URL state
@@ -130,7 +113,7 @@ def _on_paste() -> None:
 # ------------------------------------------------------------------ charts
 def _ts_figure(cmp, outcome: str) -> go.Figure:
     df = cmp.monthly(outcome)
-    unit = OUTCOME_LABELS.get(outcome, ("", "", ""))[2]
+    unit = outcomes.unit(outcome)
     fig = go.Figure()
     for name in cmp.names:
         d = df[df.scenario == name]
@@ -185,7 +168,7 @@ def _group_figure(cmp, dimension: str, outcome: str) -> go.Figure:
     for name in cmp.names:
         d = df[df.scenario == name]
         fig.add_trace(go.Bar(x=[label(g, lang()) for g in d.group], y=d[outcome], name=name))
-    unit = OUTCOME_LABELS.get(outcome, ("", "", ""))[2]
+    unit = outcomes.unit(outcome)
     fig.update_layout(
         barmode="group",
         title=f"{outcome_label(outcome, lang())} — {label(dimension, lang())}",
@@ -319,7 +302,7 @@ def _cards(cmp, head: pd.DataFrame) -> None:
             if i % per_row == 0:
                 cols = st.columns(per_row)
             row = head[(head.scenario == name) & (head.outcome == out)].iloc[0]
-            unit = OUTCOME_LABELS[out][2]
+            unit = outcomes.unit(out)
             delta = None
             if name != cmp.baseline:
                 delta = fmt_delta(row["diff"], unit, lang())

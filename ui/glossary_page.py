@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from sandbox import outcomes
 from sandbox.i18n import TERMS, fmt_lever_value, group_title, lever_label, lever_unit, outcome_label, unit_label
 from sandbox.params import GROUPS, REGISTRY
-from sandbox.results import OUTCOME_LABELS
 
 from .common import lang, tr
 
@@ -21,8 +21,14 @@ def render() -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {tr("outcome"): outcome_label(k, lang()), tr("field_name"): k, tr("unit"): unit_label(v[2], lang())}
-                for k, v in OUTCOME_LABELS.items()
+                {
+                    tr("outcome"): outcome_label(o.name, lang()),
+                    tr("field_name"): o.name,
+                    tr("unit"): unit_label(o.unit, lang()),
+                    tr("formula"): o.formula if o.source == "rows" else f"{o.formula} ({tr('per_team')})",
+                    tr("shown_in"): ", ".join(tr(f"tag_{t}") for t in outcomes.TAGS if t in o.tags),
+                }
+                for o in outcomes.OUTCOMES
             ]
         ),
         hide_index=True,

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sandbox import outcomes
 from sandbox.compare import compare
 from sandbox.i18n import fmt_delta, fmt_lever_value, fmt_value, lever_label, outcome_label
 from sandbox.params import BY_PATH
-from sandbox.results import OUTCOME_LABELS
 from sandbox.scenario import Scenario
 
 from .common import default_residents, lang, run_for, tr, translated_choice
 
 CITIES = ("hangzhou_2016", "shanghai_1plus1plus1", "hebei_county_alliance")
-SHOWN = (
-    "primary_care_share",
-    "signing_rate",
-    "fund_spending_per_capita",
-    "oop_per_capita",
-    "referrals_up",
-    "referrals_down",
-    "unreferred_tertiary_visits",
-    "chronic_control_rate",
-)
 
 
 def render() -> None:
@@ -59,9 +49,9 @@ def render() -> None:
     head = cmp.headline()
     st.markdown(f"#### {tr('walk_shows')}")
     cols = st.columns(4)
-    for i, out in enumerate(SHOWN):
+    for i, out in enumerate(outcomes.tagged("walkthrough")):
         row = head[(head.scenario == city_name) & (head.outcome == out)].iloc[0]
-        unit = OUTCOME_LABELS[out][2]
+        unit = outcomes.unit(out)
         cols[i % 4].metric(
             outcome_label(out, lang()),
             fmt_value(row.value, unit, lang()),

@@ -4,6 +4,7 @@ one of its payers, and the fund balance moves by revenue minus spending."""
 
 from __future__ import annotations
 
+from ..outcomes import check_row
 from ..params import PAYERS
 
 
@@ -39,5 +40,6 @@ def record(m) -> None:
     row["team_up_rate_mean"] = float(m.team_array("up_rate").mean())
     row["team_fee_income"] = a["fee_total"]
     row["hospital_revenue"] = sum(h.month_revenue for h in m.hospitals)
+    check_row(row)
     check_ledger(row)
     m.rows.append(row)
