@@ -1,4 +1,5 @@
-"""Generated parts of the documentation: the lever table and the list of preset scenarios.
+"""Generated parts of the documentation: the lever table, the list of preset scenarios, the
+constants in the code, the outcomes and the columns of the monthly row.
 
 README.md and docs/model.md hold marker comments; the text between them is written from the
 lever registry (:mod:`sandbox.params`) and the preset files (``scenarios/*.toml``), so numbers in
@@ -16,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import outcomes
 from .params import GROUPS, REGISTRY, Lever
 
 DOC_FILES = ("README.md", "docs/model.md")
-BLOCKS = ("levers", "scenarios", "constants")
+BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns")
 
 
 def project_root() -> Path:
@@ -232,8 +234,48 @@ def constants_markdown() -> str:
     return "\n".join(out)
 
 
+def outcome_table_markdown() -> str:
+    """Every outcome of :mod:`sandbox.outcomes`: name, labels, unit, formula and where it is shown."""
+    out = [
+        f"{len(outcomes.OUTCOMES)} outcomes; generated from `sandbox/outcomes.py` by `python -m sandbox.docs`. "
+        "A formula reads the period's monthly rows (flows summed, stocks at the last month, levels averaged; "
+        "`years` is the period's length); *by group* reads one population group's yearly sums.",
+        "",
+        "| Outcome | Label | Unit | Formula | By group | Shown in |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in outcomes.OUTCOMES:
+        formula = f"`{o.formula}`" + (" over the year's teams" if o.source == "teams" else "")
+        group = f"`{o.group_formula}`" if o.group_formula else ""
+        tags = ", ".join(t for t in outcomes.TAGS if t in o.tags)
+        out.append(
+            f"| `{o.name}` | {_cell(o.label_en)} / {_cell(o.label_zh)} | {o.unit} | {_cell(formula)} | {_cell(group)} | {tags} |"
+        )
+    return "\n".join(out)
+
+
+def column_table_markdown() -> str:
+    """The columns of the monthly row (``timeseries``), as declared in :mod:`sandbox.outcomes`."""
+    out = [
+        f"{len(outcomes.COLUMNS)} columns; generated from `sandbox/outcomes.py` by `python -m sandbox.docs`.",
+        "",
+        "| Column | Unit | Kind | Written by | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for c in outcomes.COLUMNS:
+        meaning = c.meaning + (" (diagnostic for tests)" if c.diagnostic else "")
+        out.append(f"| `{c.name}` | {c.unit} | {c.kind} | {c.phase} | {_cell(meaning)} |")
+    return "\n".join(out)
+
+
 def generated_blocks() -> dict[str, Callable[[], str]]:
-    return {"levers": lambda: lever_table_markdown("en"), "scenarios": scenario_list_markdown, "constants": constants_markdown}
+    return {
+        "levers": lambda: lever_table_markdown("en"),
+        "scenarios": scenario_list_markdown,
+        "constants": constants_markdown,
+        "outcomes": outcome_table_markdown,
+        "columns": column_table_markdown,
+    }
 
 
 def start_marker(block: str) -> str:
