@@ -4,7 +4,8 @@ differences with intervals, and tidy tables for charts. No UI code here."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from . import outcomes
 from .scenario import Scenario
 from .simulate import simulate
+from .uncertainty import sign_verdict
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -40,7 +42,9 @@ class Comparison:
     """Runs of named scenarios (the first is the baseline), each with the same replicate seeds."""
 
     names: list[str]
-    runs: dict[str, list[RunTables]]  # name -> one RunTables per replicate
+    runs: dict[str, list[RunTables]]  # name -> one RunTables per replicate (default behaviour)
+    draws: list[dict[str, Any]] = field(default_factory=list)  # behavioural values of each draw
+    draw_runs: list[dict[str, list[RunTables]]] = field(default_factory=list)  # per draw, like ``runs``
 
     @property
     def baseline(self) -> str:
@@ -66,6 +70,31 @@ class Comparison:
                         "diff_lo": _q(diffs, lo),
                         "diff_hi": _q(diffs, hi),
                         "replicates": len(vals),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def robustness(self) -> pd.DataFrame:
+        """For each reform × outcome: the paired difference against the baseline under default
+        behaviour, its range across the behaviour draws (each draw's difference is the replicate
+        mean of paired runs under that draw), and whether its sign holds across them
+        (``robust``), flips (``depends``) or is zero in every draw (``none``). Empty without draws."""
+        if not self.draw_runs:
+            return pd.DataFrame(columns=["scenario", "outcome", "diff", "draw_min", "draw_max", "draws", "verdict"])
+        rows = []
+        for name in self.names[1:]:
+            for out in self.runs[name][0].summary:
+                per_draw = np.array([_mean_diff(d[name], d[self.baseline], out) for d in self.draw_runs])
+                finite = per_draw[np.isfinite(per_draw)]
+                rows.append(
+                    {
+                        "scenario": name,
+                        "outcome": out,
+                        "diff": _mean_diff(self.runs[name], self.runs[self.baseline], out),
+                        "draw_min": float(finite.min()) if finite.size else float("nan"),
+                        "draw_max": float(finite.max()) if finite.size else float("nan"),
+                        "draws": len(per_draw),
+                        "verdict": sign_verdict(per_draw),
                     }
                 )
         return pd.DataFrame(rows)
@@ -123,6 +152,11 @@ def _q(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if x.size else float("nan")
 
 
+def _mean_diff(runs: list[RunTables], base: list[RunTables], outcome: str) -> float:
+    d = np.array([r.summary[outcome] - b.summary[outcome] for r, b in zip(runs, base)], dtype=float)
+    return float(np.nanmean(d)) if np.isfinite(d).any() else float("nan")
+
+
 def compare(
     scenarios: dict[str, Scenario],
     residents: int,
@@ -131,24 +165,36 @@ def compare(
     replicates: int = 1,
     run: Callable[..., RunTables] | None = None,
     progress: Callable[[float], None] | None = None,
+    behaviour: list[dict[str, Any]] | None = None,
 ) -> Comparison:
     """Run every scenario with the same replicate seeds. ``run(scenario, residents, years, seed,
     progress=...)`` may be a cached version of :func:`run_tables`; ``progress(fraction_done)`` is
-    called as the runs advance (within a run, after each simulated month)."""
+    called as the runs advance (within a run, after each simulated month).
+
+    ``behaviour``: sets of behavioural values (e.g. :func:`sandbox.uncertainty.behaviour_draws`);
+    each set is applied to every scenario alike and run with the same seeds, for
+    :meth:`Comparison.robustness`. They are validated before any run starts."""
     run = run or run_tables
+    behaviour = list(behaviour or [])
+    drawn = [{name: sc.with_overrides(b) for name, sc in scenarios.items()} for b in behaviour]
     seeds = replicate_seeds(seed, replicates) if replicates > 1 else [int(seed)]
     names = list(scenarios)
-    runs: dict[str, list[RunTables]] = {}
-    total, done = len(names) * len(seeds), 0
+    total, done = (1 + len(drawn)) * len(names) * len(seeds), 0
 
     def within_run(month: int, n_months: int) -> None:  # progress inside the run under way
         progress((done + month / n_months) / total)
 
-    for name in names:
-        runs[name] = []
-        for s in seeds:
-            runs[name].append(run(scenarios[name], residents, years, s, progress=within_run if progress else None))
-            done += 1
-            if progress is not None:
-                progress(done / total)
-    return Comparison(names, runs)
+    def run_all(scs: dict[str, Scenario]) -> dict[str, list[RunTables]]:
+        nonlocal done
+        runs: dict[str, list[RunTables]] = {}
+        for name in names:
+            runs[name] = []
+            for s in seeds:
+                runs[name].append(run(scs[name], residents, years, s, progress=within_run if progress else None))
+                done += 1
+                if progress is not None:
+                    progress(done / total)
+        return runs
+
+    runs = run_all(scenarios)
+    return Comparison(names, runs, behaviour, [run_all(scs) for scs in drawn])
