@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .population import AGE_BANDS, CELL_DIMS, N_CELLS, cell_attribute
+from .population import AGE_BANDS, CELL_DIMS, cell_attribute
+from .yearly import CellYear
 
 HEADLINE = (
     "primary_care_share",
@@ -130,14 +131,12 @@ def headline_from_rows(ts: pd.DataFrame, n: int, team_income_mean: float) -> dic
     return out
 
 
-def group_table(m, year: int) -> list[dict[str, Any]]:
+def group_table(cells: CellYear, n_cell: np.ndarray, controlled_cell: np.ndarray, year: int) -> list[dict[str, Any]]:
     """Outcomes by population group for the year just ended, from the yearly sums by population
-    cell (called by the model at year end; every grouping dimension is constant within a year)."""
-    r, y = m.res, m.yr
-    cell = m.res_cell
-    n_cell = np.bincount(cell, minlength=N_CELLS).astype(np.float64)
-    chronic = r.chronic
-    controlled_cell = np.bincount(cell, weights=(chronic & r.controlled).astype(np.float64), minlength=N_CELLS)
+    cell ``cells``, the residents in each cell ``n_cell`` and the controlled chronic patients in each
+    cell ``controlled_cell`` (each of length N_CELLS; the model calls this at year end, and every
+    grouping dimension is constant within a year)."""
+    y = cells
     attr = {name: cell_attribute(name) for name, _ in CELL_DIMS}
     dims = {
         # dimension: (group code of each cell, group labels)
@@ -160,8 +159,8 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
             return np.bincount(code, weights=w, minlength=k)
 
         n = total(n_cell)
-        visits, vp = total(y["visits"]), total(y["visits_primary"])
-        adm, oop, fund, cost = total(y["admissions"]), total(y["oop"]), total(y["fund"]), total(y["cost"])
+        visits, vp = total(y.visits), total(y.visits_primary)
+        adm, oop, fund, cost = total(y.admissions), total(y.oop), total(y.fund), total(y.cost)
         signed = total(n_cell * attr["signed"])
         n_chronic = total(n_cell * attr["chronic"])
         n_ctrl = total(controlled_cell)
