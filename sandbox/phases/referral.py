@@ -31,7 +31,6 @@ READS = (
     "res.quintile",
     "res.signed",
     "res.team",
-    "res.travel",
     "res.urban",
     "teams.effort",
     "teams.up_rate",
