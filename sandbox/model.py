@@ -57,7 +57,7 @@ class SandboxModel(mesa.Model):
         self.threads: int = max(1, min(int(threads), os.cpu_count() or 1))
         self._pool: ThreadPoolExecutor | None = None
         self.month: int = 0  # the month being run (0-based); the contract year starts at months 0, 12, ...
-        self.streams = Streams(self.seed)
+        self.streams: Streams = Streams(self.seed)
         self.p: dict[str, Any] = scenario.params_at(0)  # the levers in force this month
         p = self.p
         n = self.n_residents
@@ -78,9 +78,10 @@ class SandboxModel(mesa.Model):
             "outside": cap_t * p["behaviour.famous_share"] * 0.5,
         }
         self.hospitals: list[Hospital] = [Hospital(self, name, lv, bound, alt, caps[name]) for name, lv, bound, alt in HOSPITALS]
-        n_emp = self.n_employee = float(self.res.employee.sum())
+        self.n_employee: float = float(self.res.employee.sum())  # employee-scheme members (fixed)
+        n_emp = self.n_employee
         yearly_revenue = n_emp * p["fund.premium.employee"] + (n - n_emp) * p["fund.premium.resident"]
-        self.fund = Fund(self, yearly_revenue / 12.0 * p["fund.initial_months"])
+        self.fund: Fund = Fund(self, yearly_revenue / 12.0 * p["fund.initial_months"])
         # this month's episodes (drawn by illness, completed by care-seeking and referral)
         self.ep: Episodes = Episodes.empty()
         self.fu_hist: np.ndarray = np.zeros((3, n), dtype=np.int8)  # primary visits per resident in each of the last 3 months
@@ -102,7 +103,7 @@ class SandboxModel(mesa.Model):
                 "oop": lambda mdl: mdl.rows[-1]["oop"],
             }
         )
-        self.running = True
+        self.running: bool = True
 
     # ---------------------------------------------------------------- the month
     def step(self) -> None:
