@@ -29,6 +29,7 @@ class Team(mesa.Agent):
         self.prev_upper_admissions_per_signed: float | None = None
 
     def new_year(self) -> None:
+        """Zero the year's incomes (called when a contract year closes)."""
         self.fee_income = 0.0
         self.service_income = 0.0
         self.bonus_income = 0.0
@@ -46,10 +47,18 @@ class Hospital(mesa.Agent):
         self.alt = alt
         self.capacity = capacity  # outpatient visits per month without queueing
         self.utilisation = 0.75
-        self.revenue_year = 0.0
+        # this month's figures, overwritten by the payment phase every month
+        self.month_revenue = 0.0  # bills of this month's visits and admissions here, yuan
+        self.month_visits = 0.0  # outpatient visits here this month (next month's utilisation)
+        # this year's figures, accumulated by payment, closed by new_year()
+        self.fund_claims_year = 0.0  # fund claims of this year's visits and admissions here, yuan
+        self.prev_fund_claims_year: float | None = None  # last year's fund claims (global-budget baseline)
+        self.settlement_income = 0.0  # global-budget surplus kept (or overrun borne) at the last year end, yuan
+
+    def new_year(self) -> None:
+        """Close the year's fund claims: they become last year's, and this year's start at zero."""
+        self.prev_fund_claims_year = self.fund_claims_year
         self.fund_claims_year = 0.0
-        self.prev_fund_claims_year: float | None = None
-        self.settlement_income = 0.0
 
     def wait_days(self, base_wait: float) -> float:
         """Expected wait for an appointment given last month's utilisation (steep past capacity)."""
@@ -63,4 +72,3 @@ class Fund(mesa.Agent):
     def __init__(self, model: mesa.Model, balance: float):
         super().__init__(model)
         self.balance = balance
-        self.initial_balance = balance

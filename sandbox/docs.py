@@ -181,7 +181,7 @@ def constants_markdown() -> str:
     written inline in the code (each checked to be still present)."""
     from importlib import import_module
 
-    # the phases package exports functions with the same names as its modules, so import by path
+    # the modules whose constants are listed, imported by path
     population = import_module("sandbox.population")
     care, illness, settlement = (import_module(f"sandbox.phases.{m}") for m in ("care", "illness", "settlement"))
 

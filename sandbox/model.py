@@ -1,9 +1,15 @@
-"""The sandbox model: a mesa Model whose step is a short list of named phases."""
+"""The sandbox model: a mesa Model whose step is a short list of named phases.
+
+The phases (``sandbox/phases/``, each a module with ``run(m)``), in the order of one month:
+illness → signing → care-seeking → referral → payment → experience → settlement → record, then,
+in the last month of a contract year, :meth:`SandboxModel.close_year`.
+"""
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,10 +17,13 @@ import mesa
 import numpy as np
 
 from .agents import HOSPITALS, Fund, Hospital, Team
-from .phases import care_seeking, illness, payment, record, referral, settlement, signing
-from .population import N_CELLS, synthesise
+from .phases import care, experience, illness, payment, record, referral, settlement, signing
+from .phases.common import Episodes
+from .population import N_CELLS, Residents, synthesise
+from .results import group_table
 from .rng import Streams
 from .scenario import Scenario
+from .yearly import CellYear, InpatientYear, TeamYear
 
 
 class SandboxModel(mesa.Model):
@@ -40,26 +49,26 @@ class SandboxModel(mesa.Model):
             scenario = Scenario.preset(scenario)
         if int(residents) < 100:
             raise ValueError(f"residents must be at least 100, got {residents}")
-        self.scenario = scenario
-        self.n_residents = int(residents)
-        self.years = int(years)
-        self.n_months = 12 * self.years
-        self.seed = int(seed)
-        self.threads = max(1, min(int(threads), os.cpu_count() or 1))
+        self.scenario: Scenario = scenario
+        self.n_residents: int = int(residents)
+        self.years: int = int(years)
+        self.n_months: int = 12 * self.years
+        self.seed: int = int(seed)
+        self.threads: int = max(1, min(int(threads), os.cpu_count() or 1))
         self._pool: ThreadPoolExecutor | None = None
-        self.month = 0
-        self.streams = Streams(self.seed)
-        self.p = scenario.params_at(0)
+        self.month: int = 0  # the month being run (0-based); the contract year starts at months 0, 12, ...
+        self.streams: Streams = Streams(self.seed)
+        self.p: dict[str, Any] = scenario.params_at(0)  # the levers in force this month
         p = self.p
         n = self.n_residents
         n_teams = max(2, int(round(n * p["population.gp_per_10k"] / 10_000)))
         n_urban = max(1, int(round(n_teams * p["population.urban_share"])))
         n_urban = min(n_urban, n_teams - 1)
-        self.res = synthesise(n, p, self.streams.generator("population"), n_urban, n_teams - n_urban)
+        self.res: Residents = synthesise(n, p, self.streams.generator("population"), n_urban, n_teams - n_urban)
         self._travel_utility: tuple[float, np.ndarray] | None = None  # see phases.care.travel_utility
-        self.ids = np.arange(n, dtype=np.int64)
+        self.ids: np.ndarray = np.arange(n, dtype=np.int64)
         cap = int(math.floor(p["signing.team_cap_households"] * p["population.household_size"]))
-        self.teams = [
+        self.teams: list[Team] = [
             Team(self, i, i < n_urban, cap, p["team.initial_effort"], p["referral.team_up_rate"]) for i in range(n_teams)
         ]
         cap_t = p["capacity.tertiary_visits_per_1000"] * n / 1000
@@ -68,17 +77,24 @@ class SandboxModel(mesa.Model):
             "city": cap_t * (1 - p["behaviour.famous_share"] * 0.5),
             "outside": cap_t * p["behaviour.famous_share"] * 0.5,
         }
-        self.hospitals = [Hospital(self, name, lv, bound, alt, caps[name]) for name, lv, bound, alt in HOSPITALS]
-        n_emp = self.n_employee = float(self.res.employee.sum())
+        self.hospitals: list[Hospital] = [Hospital(self, name, lv, bound, alt, caps[name]) for name, lv, bound, alt in HOSPITALS]
+        self.n_employee: float = float(self.res.employee.sum())  # employee-scheme members (fixed)
+        n_emp = self.n_employee
         yearly_revenue = n_emp * p["fund.premium.employee"] + (n - n_emp) * p["fund.premium.resident"]
-        self.fund = Fund(self, yearly_revenue / 12.0 * p["fund.initial_months"])
-        self.fu_hist = np.zeros((3, n), dtype=np.int8)
-        self.rows: list[dict[str, Any]] = []
-        self.group_rows: list[dict[str, Any]] = []
-        self.team_year_rows: list[dict[str, Any]] = []
-        self.year_fund_per_admission = p["prices.inpatient.secondary"] * 0.75
+        self.fund: Fund = Fund(self, yearly_revenue / 12.0 * p["fund.initial_months"])
+        # this month's episodes (drawn by illness, completed by care-seeking and referral)
+        self.ep: Episodes = Episodes.empty()
+        self.fu_hist: np.ndarray = np.zeros((3, n), dtype=np.int8)  # primary visits per resident in each of the last 3 months
+        self.rows: list[dict[str, Any]] = []  # the time series, one row per month
+        self.group_rows: list[dict[str, Any]] = []  # results by population group, one block per year
+        self.team_year_rows: list[dict[str, Any]] = []  # one row per team and year
+        self.year_fund_per_admission: float = p["prices.inpatient.secondary"] * 0.75  # last year's, for team adaptation
+        self.yr: CellYear
+        self.team_year: TeamYear
+        self.ip_year: InpatientYear
+        self.res_cell: np.ndarray | None
         self._new_year_accumulators()
-        self.acc: dict[str, float] = {}
+        self.acc: dict[str, float] = {}  # the month's flows: the row of the time series before its stocks
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "primary_care_share": lambda mdl: mdl.rows[-1]["visits_primary"] / max(_visits(mdl.rows[-1]), 1.0),
@@ -87,20 +103,24 @@ class SandboxModel(mesa.Model):
                 "oop": lambda mdl: mdl.rows[-1]["oop"],
             }
         )
-        self.running = True
+        self.running: bool = True
 
     # ---------------------------------------------------------------- the month
     def step(self) -> None:
-        """One month: illness → signing → care-seeking → referral → payment → settlement → record."""
+        """One month: the phases in order (each reads and writes what its ``run`` docstring says),
+        then, in the last month of a contract year, the year's books close."""
         self.p = self.scenario.params_at(self.month)
         self.acc = {}
-        illness(self)  # episodes of the month; chronic control updated
-        signing(self)  # yearly contracts, within team caps
-        care_seeking(self)  # where each episode goes
-        referral(self)  # family doctors refer up, hospitals refer down
-        payment(self)  # fund and patient shares of every bill
-        settlement(self)  # premiums, fees, year-end budgets, bonuses, adaptation
-        record(self)  # the month's row; the books must close
+        illness.run(self)  # episodes of the month; chronic control updated
+        signing.run(self)  # yearly contracts, within team caps
+        care.run(self)  # where each episode goes
+        referral.run(self)  # family doctors refer up, hospitals refer down
+        payment.run(self)  # fund and patient shares of every bill; monthly and yearly sums
+        experience.run(self)  # habit, follow-ups and "served" carried to next month
+        settlement.run(self)  # premiums, fees, year-end budgets, bonuses, adaptation; the fund pays
+        record.run(self)  # the month's row; the books must close
+        if self.month % 12 == 11:
+            self.close_year()  # group and team rows of the year, then yearly state reset
         self.datacollector.collect(self)
         self.month += 1
         if self.month >= self.n_months:
@@ -112,7 +132,7 @@ class SandboxModel(mesa.Model):
         edges = np.linspace(0, n, k + 1).astype(int)
         return [slice(edges[i], edges[i + 1]) for i in range(k)]
 
-    def map(self, fn, items: list) -> list:
+    def map(self, fn: Callable[[Any], Any], items: list) -> list:
         """``fn`` over ``items``, on the model's thread pool when there is more than one item."""
         if len(items) == 1 or self.threads == 1:
             return [fn(x) for x in items]
@@ -120,7 +140,8 @@ class SandboxModel(mesa.Model):
             self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="sandbox")
         return list(self._pool.map(fn, items))
 
-    def run(self, progress=None) -> None:
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Step until the last month; ``progress(month_done, n_months)`` after every month if given."""
         while self.running:
             self.step()
             if progress is not None:
@@ -132,21 +153,25 @@ class SandboxModel(mesa.Model):
         return np.fromiter((getattr(t, attr) for t in self.teams), dtype=np.float64, count=len(self.teams))
 
     def _new_year_accumulators(self) -> None:
-        nt = len(self.teams)
-        # yearly sums by population cell (see population.CELL_DIMS), for group results and budgets
-        self.yr = {k: np.zeros(N_CELLS) for k in ("visits", "visits_primary", "admissions", "oop", "fund", "cost")}
-        self.res_cell: np.ndarray | None = None  # recomputed when contracts change (first month of a year)
-        self.team_year = {k: np.zeros(nt) for k in ("fund_signed", "upper_adm_signed", "fund_referred", "service")}
-        self.ip_year = [0.0, 0]  # fund spending on admissions, number of admissions
+        """Fresh yearly sums by population cell, by team and of admissions."""
+        self.yr = CellYear.zeros(N_CELLS)  # by population cell (see population.CELL_DIMS): groups and team budgets
+        self.res_cell = None  # each resident's cell, recomputed by payment when contracts change (first month of a year)
+        self.team_year = TeamYear.zeros(len(self.teams))
+        self.ip_year = InpatientYear()
 
     def close_year(self) -> None:
-        """Snapshot the year's results by population group, then reset yearly state."""
-        from .results import group_table
-
+        """Snapshot the year's results by population group and by team, then reset yearly state:
+        the fund's spending per admission for next year's adaptation, team incomes, hospitals'
+        yearly claims, residents' outpatient deductible paid, and the yearly sums."""
         year = self.month // 12 + 1
-        self.group_rows.extend(group_table(self, year))
-        if self.ip_year[1] > 0:
-            self.year_fund_per_admission = self.ip_year[0] / self.ip_year[1]
+        cell = self.res_cell
+        n_cell = np.bincount(cell, minlength=N_CELLS).astype(np.float64)
+        controlled = (self.res.chronic & self.res.controlled).astype(np.float64)
+        controlled_cell = np.bincount(cell, weights=controlled, minlength=N_CELLS)
+        self.group_rows.extend(group_table(self.yr, n_cell, controlled_cell, year))
+        per_admission = self.ip_year.per_admission()
+        if per_admission is not None:
+            self.year_fund_per_admission = per_admission
         for tm in self.teams:
             self.team_year_rows.append(
                 {
@@ -164,9 +189,7 @@ class SandboxModel(mesa.Model):
             )
             tm.new_year()
         for h in self.hospitals:
-            h.prev_fund_claims_year = h.fund_claims_year
-            h.revenue_year = 0.0
-            h.fund_claims_year = 0.0
+            h.new_year()
         self.res.deductible_paid[:] = 0.0
         self._new_year_accumulators()
 
@@ -180,5 +203,5 @@ class SandboxModel(mesa.Model):
             self._pool = None
 
 
-def _visits(row: dict) -> float:
+def _visits(row: dict[str, Any]) -> float:
     return row["visits_primary"] + row["visits_secondary"] + row["visits_tertiary"]

@@ -14,17 +14,16 @@ import numpy as np
 import pandas as pd
 
 from . import outcomes
-from .population import AGE_BANDS, CELL_DIMS, N_CELLS, cell_attribute
+from .population import AGE_BANDS, CELL_DIMS, cell_attribute
+from .yearly import CellYear
 
 
-def group_table(m, year: int) -> list[dict[str, Any]]:
+def group_table(cells: CellYear, n_cell: np.ndarray, controlled_cell: np.ndarray, year: int) -> list[dict[str, Any]]:
     """Outcomes by population group for the year just ended, from the yearly sums by population
-    cell (called by the model at year end; every grouping dimension is constant within a year)."""
-    r, y = m.res, m.yr
-    cell = m.res_cell
-    n_cell = np.bincount(cell, minlength=N_CELLS).astype(np.float64)
-    chronic = r.chronic
-    controlled_cell = np.bincount(cell, weights=(chronic & r.controlled).astype(np.float64), minlength=N_CELLS)
+    cell ``cells``, the residents in each cell ``n_cell`` and the controlled chronic patients in each
+    cell ``controlled_cell`` (each of length N_CELLS; the model calls this at year end, and every
+    grouping dimension is constant within a year)."""
+    y = cells
     attr = {name: cell_attribute(name) for name, _ in CELL_DIMS}
     dims = {
         # dimension: (group code of each cell, group labels)
@@ -48,12 +47,12 @@ def group_table(m, year: int) -> list[dict[str, Any]]:
 
         sums = {
             "residents": total(n_cell),
-            "visits": total(y["visits"]),
-            "visits_primary": total(y["visits_primary"]),
-            "admissions": total(y["admissions"]),
-            "oop": total(y["oop"]),
-            "fund_claims": total(y["fund"]),
-            "care_cost": total(y["cost"]),
+            "visits": total(y.visits),
+            "visits_primary": total(y.visits_primary),
+            "admissions": total(y.admissions),
+            "oop": total(y.oop),
+            "fund_claims": total(y.fund),
+            "care_cost": total(y.cost),
             "signed": total(n_cell * attr["signed"]),
             "chronic": total(n_cell * attr["chronic"]),
             "chronic_controlled": total(controlled_cell),

@@ -40,17 +40,6 @@ def test_an_unavailable_alternative_is_never_chosen_even_when_primary_is_unavail
     m.release()
 
 
-def test_every_upward_referral_lands_at_a_hospital():
-    from sandbox import simulate
-
-    res = simulate(Scenario.preset("hangzhou_2016"), residents=5_000, years=1, seed=2)
-    ts = res.timeseries
-    assert ts.referrals_up.sum() > 0
-    # referred visits are outpatient visits at secondary or tertiary level, never "no care"
-    upper = ts.visits_secondary + ts.visits_tertiary
-    assert (upper >= ts.referrals_up - ts.admissions_secondary - ts.admissions_tertiary).all()
-
-
 def _utility_by_formula(m, res, inpatient, chronic, referred, slot):
     """The utility written term by term from docs/model.md, one episode type at a time, as a reference
     for the tabulated implementation."""

@@ -1,10 +1,15 @@
-"""Money closes: every yuan of care cost is paid by the fund or the patient, every yuan of signing
-fee by one of its payers, and the fund balance moves by revenue minus spending, every month."""
+"""Money closes: care cost is rebuilt from the month's episodes and the prices, fund claims and
+out-of-pocket from the documented rates and deductibles, the fund balance from its opening reserve,
+premiums and spending categories, and every yuan of signing fee is paid by one of its payers."""
 
+import numpy as np
 import pytest
 from _runs import run
 
+from sandbox import Scenario
+from sandbox.model import SandboxModel
 from sandbox.params import PAYERS
+from sandbox.phases.common import CHRONIC, MINOR, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
 from sandbox.phases.record import LedgerError, check_ledger
 
 PRESETS = [
@@ -16,14 +21,6 @@ PRESETS = [
     "zhenjiang_medical_group",
     "value_based_capitation",
 ]
-
-
-@pytest.mark.parametrize("preset", PRESETS)
-def test_care_cost_equals_fund_plus_out_of_pocket_every_month(preset):
-    ts = run(preset, residents=10_000, years=2).timeseries
-    gap = (ts.care_cost - ts.fund_claims - ts.oop).abs()
-    assert gap.max() < 0.01
-    assert (ts.care_cost > 0).all()
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -42,13 +39,146 @@ def test_signing_fees_are_fully_paid_by_their_payers_every_month(preset):
     assert (paid - ts.fee_total).abs().max() < 0.01
 
 
+FUND_SPENDING_CATEGORIES = (
+    "fund_outpatient_primary",
+    "fund_outpatient_secondary",
+    "fund_outpatient_tertiary",
+    "fund_inpatient_primary",
+    "fund_inpatient_secondary",
+    "fund_inpatient_tertiary",
+    "fund_rehab",
+    "fee_fund",
+    "fund_bonus",
+    "fund_team_surplus",
+    "fund_alliance_surplus",
+)
+
+
 @pytest.mark.parametrize("preset", PRESETS)
-def test_the_fund_balance_moves_by_premiums_minus_spending_every_month(preset):
+def test_the_fund_balance_is_its_opening_reserve_plus_premiums_minus_every_spending_category(preset):
     res = run(preset, residents=10_000, years=2)
     ts = res.timeseries
-    change = ts.fund_balance.diff().iloc[1:]
-    flow = (ts.premiums - ts.fund_spending).iloc[1:]
-    assert (change - flow).abs().max() < 0.01
+    groups = res.groups[(res.groups.year == 1) & (res.groups.dimension == "scheme")].set_index("group").residents
+    n_employee, n_resident = float(groups.get("employee", 0)), float(groups.get("resident", 0))
+    assert n_employee + n_resident == res.residents
+    p0 = res.scenario.params_at(0)
+    opening = (
+        (n_employee * p0["fund.premium.employee"] + n_resident * p0["fund.premium.resident"]) / 12 * p0["fund.initial_months"]
+    )
+    premiums = np.array(
+        [
+            (n_employee * p["fund.premium.employee"] + n_resident * p["fund.premium.resident"]) / 12
+            for p in (res.scenario.params_at(t) for t in ts.month)
+        ]
+    )
+    spending = sum(ts[c].to_numpy() for c in FUND_SPENDING_CATEGORIES)
+    balance = opening + np.cumsum(premiums - spending)
+    np.testing.assert_allclose(ts.fund_balance.to_numpy(), balance, rtol=1e-9, atol=0.01)
+
+
+# --- care cost, fund claims and out-of-pocket rebuilt from the episodes, written from docs/model.md 3.3.5
+
+
+def _outpatient_price(p: dict, alt: np.ndarray, urban: np.ndarray) -> np.ndarray:
+    primary = np.where(urban, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
+    upper = np.where(alt == SECONDARY, p["prices.outpatient.secondary"], p["prices.outpatient.tertiary"])
+    return np.where(alt == PRIMARY, primary, upper)
+
+
+def _inpatient_price(p: dict, alt: np.ndarray, urban: np.ndarray) -> np.ndarray:
+    primary = np.where(urban, p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+    drg = p["hospital.drg_price_factor"] if p["hospital.payment_mode"] == "drg" else 1.0
+    upper = np.where(alt == SECONDARY, p["prices.inpatient.secondary"], p["prices.inpatient.tertiary"]) * drg
+    return np.where(alt == PRIMARY, primary, upper)
+
+
+def _rate(p: dict, inpatient: bool, alt, signed, employee, referred) -> np.ndarray:
+    level = np.where(alt == PRIMARY, "primary", np.where(alt == SECONDARY, "secondary", "tertiary"))
+    if inpatient:
+        scheme = np.where(employee, "employee", "resident")
+        base = np.array([p[f"reimbursement.inpatient.{s}.{lv}"] for s, lv in zip(scheme, level)])
+        at_primary = np.array([p[f"reimbursement.inpatient.{s}.primary"] for s in scheme])
+    else:
+        base = np.array([p[f"reimbursement.outpatient.{lv}"] for lv in level])
+        at_primary = np.full(alt.shape[0], p["reimbursement.outpatient.primary"])
+    at_primary = at_primary + signed * p["reimbursement.signed_primary_bonus"]
+    hospital = alt >= SECONDARY
+    rate = np.where(hospital, base + referred * p["reimbursement.referral_bonus"], at_primary)
+    if p["reimbursement.referral_settled_at_primary_rate"]:
+        rate = np.where(hospital & referred & ~employee, np.maximum(rate, at_primary), rate)
+    rate = rate - (hospital & signed & ~referred) * p["reimbursement.bypass_penalty"]
+    return np.clip(rate, 0.0, 1.0)
+
+
+def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float]:
+    """This month's bills from ``m.ep`` after the month has run; ``paid_so_far`` is each resident's
+    outpatient deductible paid earlier in the year, updated in place."""
+    ep, r = m.ep, m.res
+    urban, signed, employee = r.urban[ep.res], r.signed[ep.res], r.employee[ep.res]
+    out = {}
+    visit = np.isin(ep.kind, (MINOR, CHRONIC, REFERRED)) & (ep.alt >= PRIMARY)
+    price = _outpatient_price(p, ep.alt[visit], urban[visit])
+    annual = np.where(r.employee, p["deductible.outpatient.employee"], p["deductible.outpatient.resident"])
+    annual = np.maximum(annual - r.signed * p["deductible.signed_relief"], 0.0)
+    month_bills = np.bincount(ep.res[visit], weights=price, minlength=r.n)
+    consumed = np.minimum(np.maximum(annual - paid_so_far, 0.0), month_bills)
+    paid_so_far += consumed
+    share = np.divide(consumed, month_bills, out=np.zeros(r.n), where=month_bills > 0)[ep.res[visit]]
+    rate = _rate(p, False, ep.alt[visit], signed[visit], employee[visit], ep.referred[visit])
+    out_fund = (price - price * share) * rate
+    adm = ep.kind == SERIOUS
+    a_alt, a_ref = ep.alt[adm], ep.referred[adm]
+    a_price = _inpatient_price(p, a_alt, urban[adm])
+    a_ded = np.select(
+        [a_alt == PRIMARY, a_alt == SECONDARY],
+        [p["deductible.inpatient.primary"], p["deductible.inpatient.secondary"]],
+        p["deductible.inpatient.tertiary"],
+    )
+    if p["deductible.cumulative_upward_referral"]:
+        a_ded = np.where(a_ref & (a_alt >= SECONDARY), np.maximum(a_ded - p["deductible.inpatient.primary"], 0.0), a_ded)
+    a_fund = (a_price - np.minimum(a_ded, a_price)) * _rate(p, True, a_alt, signed[adm], employee[adm], a_ref)
+    rehab = ep.kind == REHAB
+    r_price = (
+        np.where(urban[rehab], p["prices.inpatient.primary_urban"], p["prices.inpatient.primary_rural"])
+        * p["prices.rehab_share"]
+        * p["referral.down_payment_premium"]
+    )
+    r_ded = 0.0 if p["deductible.no_second_for_downward"] else p["deductible.inpatient.primary"]
+    n_rehab = int(rehab.sum())
+    r_rate = _rate(p, True, np.full(n_rehab, PRIMARY), signed[rehab], employee[rehab], np.zeros(n_rehab, bool))
+    r_fund = (r_price - np.minimum(r_ded, r_price)) * r_rate
+    levels = {"primary": (PRIMARY,), "secondary": (SECONDARY,), "tertiary": (TERTIARY, OUTSIDE)}
+    for lv, alts in levels.items():
+        out[f"cost_outpatient_{lv}"] = float(price[np.isin(ep.alt[visit], alts)].sum())
+        out[f"cost_inpatient_{lv}"] = float(a_price[np.isin(a_alt, alts)].sum())
+        out[f"fund_outpatient_{lv}"] = float(out_fund[np.isin(ep.alt[visit], alts)].sum())
+        out[f"fund_inpatient_{lv}"] = float(a_fund[np.isin(a_alt, alts)].sum())
+    out["cost_rehab"], out["fund_rehab"] = float(r_price.sum()), float(r_fund.sum())
+    out["care_cost"] = float(price.sum() + a_price.sum() + r_price.sum())
+    out["fund_claims"] = float(out_fund.sum() + a_fund.sum() + r_fund.sum())
+    out["oop"] = out["care_cost"] - out["fund_claims"]
+    return out
+
+
+@pytest.mark.parametrize("preset", ["value_based_capitation", "hangzhou_2016", "hebei_county_alliance"])
+def test_care_cost_fund_claims_and_out_of_pocket_are_rebuilt_from_the_episodes_prices_rates_and_deductibles(preset):
+    """value_based_capitation: DRG prices, signed and referral bonuses, bypass penalty; hangzhou_2016:
+    signed deductible relief, referrals settled at the primary rate; hebei: cumulative deductible for
+    referred admissions, no second deductible downward."""
+    m = SandboxModel(Scenario.preset(preset), residents=3_000, years=1, seed=4)
+    paid_so_far = np.zeros(m.res.n)
+    deductible_bound, rehab_cost = False, 0.0
+    for month in range(12):
+        p = m.scenario.params_at(month)
+        m.step()
+        row = m.rows[-1]
+        want = _bills(m, p, paid_so_far)
+        for key, value in want.items():
+            assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-6), f"{preset} month {month}: {key}"
+        deductible_bound |= bool((paid_so_far > 0).any())
+        rehab_cost += want["cost_rehab"]
+    m.release()
+    assert deductible_bound and rehab_cost > 0
 
 
 def test_the_ledger_check_rejects_a_month_whose_books_do_not_close():

@@ -129,3 +129,35 @@ def test_under_hard_binding_no_signed_resident_is_admitted_outside_the_set_witho
 
     assert unreferred_outside_admissions_of_signed("soft") > 20
     assert unreferred_outside_admissions_of_signed("hard") == 0
+
+
+def test_every_upward_referral_lands_at_a_hospital_and_the_row_counts_each_one():
+    """Counted from the month's episodes: referred visits (from primary, and under hard binding the
+    outside visits routed through the family doctor) and referred admissions are all at secondary or
+    tertiary level, the row's upward referrals are exactly those, and every downward referral follows
+    an admission at a hospital that month."""
+    import numpy as np
+
+    from sandbox import Scenario
+    from sandbox.model import SandboxModel
+    from sandbox.phases.common import LEVEL_OF_ALT, OUTSIDE, REFERRED, REHAB, SECONDARY, SERIOUS
+
+    m = SandboxModel(Scenario.preset("shanghai_1plus1plus1"), residents=4_000, years=1, seed=2)
+    kinds = {"from primary": 0, "routed outside": 0, "admissions": 0}
+    for _ in range(12):
+        m.step()
+        ep, row = m.ep, m.rows[-1]
+        level = LEVEL_OF_ALT[ep.alt]
+        assert (level[ep.kind == REFERRED] >= 2).all() and ep.referred[ep.kind == REFERRED].all()
+        assert (level[ep.referred] >= 2).all()
+        referred = ep.referred & (level >= 2)
+        assert row["referrals_up"] == int(referred.sum())
+        assert row["referrals_up_signed"] == int((referred & m.res.signed[ep.res]).sum())
+        kinds["from primary"] += int((ep.kind == REFERRED).sum())
+        kinds["routed outside"] += int((referred & (ep.kind != REFERRED) & (ep.kind != SERIOUS) & (ep.alt == OUTSIDE)).sum())
+        kinds["admissions"] += int((referred & (ep.kind == SERIOUS)).sum())
+        rehab = ep.res[ep.kind == REHAB]
+        assert row["referrals_down"] == rehab.shape[0]
+        assert np.isin(rehab, ep.res[(ep.kind == SERIOUS) & (ep.alt >= SECONDARY)]).all()
+    m.release()
+    assert min(kinds.values()) > 0, kinds

@@ -4,7 +4,6 @@ declared once, and every place that shows outcomes selects them from there."""
 from __future__ import annotations
 
 import ast
-import importlib
 
 import numpy as np
 import pytest
@@ -14,8 +13,7 @@ from sandbox import Scenario, outcomes
 from sandbox.cli import main
 from sandbox.experiment import parse_experiment
 from sandbox.model import SandboxModel
-
-record_module = importlib.import_module("sandbox.phases.record")  # the module, not the phase function
+from sandbox.phases import record
 
 
 def _names(expr: str) -> set[str]:
@@ -54,12 +52,12 @@ def test_record_refuses_a_row_with_an_undeclared_or_missing_column():
         flows = dict(m.acc)
         m.acc = {**flows, "mystery_column": 1.0}
         with pytest.raises(ValueError, match=r"undeclared \['mystery_column'\]"):
-            record_module.record(m)
+            record.run(m)
         m.acc = {k: v for k, v in flows.items() if k != "oop"}
         with pytest.raises(ValueError, match=r"missing \['oop'\]"):
-            record_module.record(m)
+            record.run(m)
         m.acc = flows
-        record_module.record(m)
+        record.run(m)
         assert len(m.rows) == 2
     finally:
         m.release()

@@ -1,11 +1,16 @@
-"""The monthly phases of :meth:`sandbox.model.SandboxModel.step`, one module each."""
+"""The monthly phases of :meth:`sandbox.model.SandboxModel.step`, one module each.
 
-from .care import care_seeking
-from .illness import illness
-from .payment import payment
-from .record import record
-from .referral import referral
-from .settlement import settlement
-from .signing import signing
+Every phase module has a function ``run(m)`` whose docstring's first line says what it reads and
+writes, and module constants ``READS`` and ``WRITES`` that declare the same as data (checked by
+``tests/test_phases.py``). Names in them: ``res.<column>`` a resident column, ``acc.<key>`` a key of
+the month's row of flows (``acc.*``: all of them), ``levers.<group>`` levers of a group,
+``teams.<attribute>`` / ``hospitals.<attribute>`` / ``fund.<attribute>`` an agent attribute, and a
+bare name a model attribute.
+"""
 
-__all__ = ["illness", "signing", "care_seeking", "referral", "payment", "settlement", "record"]
+from . import care, experience, illness, payment, record, referral, settlement, signing
+
+# the order in which SandboxModel.step() runs them
+ORDER = (illness, signing, care, referral, payment, experience, settlement, record)
+
+__all__ = ["ORDER", "care", "experience", "illness", "payment", "record", "referral", "settlement", "signing"]

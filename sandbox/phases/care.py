@@ -18,6 +18,8 @@ probability equal to the team's effort.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..population import INCOME_FACTOR
@@ -47,10 +49,38 @@ from .common import (
     rates_rows,
 )
 
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "ep",
+    "res.deductible_paid",
+    "res.employee",
+    "res.last_level",
+    "res.quintile",
+    "res.signed",
+    "res.team",
+    "res.travel",
+    "res.urban",
+    "teams.effort",
+    "hospitals.alt",
+    "hospitals.level",
+    "hospitals.utilisation",
+    "_travel_utility",
+    "levers.behaviour",
+    "levers.capacity",
+    "levers.deductible",
+    "levers.hospital",
+    "levers.prices",
+    "levers.referral",
+    "levers.reimbursement",
+)
+WRITES = ("ep", "_travel_utility")
+
 SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 1.5}
 
 
-def waits(m, referred: np.ndarray) -> np.ndarray:
+def waits(m: SandboxModel, referred: np.ndarray) -> np.ndarray:
     """Expected wait in days from last month's congestion: a (5,) vector, or (n, 5) when some
     patients are referred (their wait is shortened by the priority-slot cut)."""
     w = np.zeros(N_ALTS)
@@ -83,7 +113,7 @@ def type_code(
     return code
 
 
-def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def utility_table(m: SandboxModel, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Utility of each alternative for each episode type (160 rows, see :func:`type_code`) with the
     deductible still to pay set to zero (outpatient) or to the admission's deductible (inpatient).
 
@@ -119,7 +149,7 @@ def utility_table(m, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return table.reshape(n_types, N_ALTS), price_by_type.reshape(n_types, N_ALTS), weighted_rate.reshape(n_types, N_ALTS)
 
 
-def travel_utility(m) -> np.ndarray:
+def travel_utility(m: SandboxModel) -> np.ndarray:
     """(residents, 5) utility of the trip to each alternative, ``-beta_travel * minutes`` (0 for no
     care), kept on the model and recomputed only when ``beta_travel`` changes (travel times are fixed)."""
     beta = m.p["behaviour.beta_travel"]
@@ -132,7 +162,9 @@ def travel_utility(m) -> np.ndarray:
     return cached[1]
 
 
-def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, referred: np.ndarray, slot) -> np.ndarray:
+def utilities(
+    m: SandboxModel, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, referred: np.ndarray, slot: np.ndarray
+) -> np.ndarray:
     """(n, 5) systematic utility of each alternative for a block of episodes (no care is 0; the
     caller sets it). ``chronic`` marks chronic follow-ups among outpatient episodes (None: none)."""
     r, p = m.res, m.p
@@ -162,7 +194,7 @@ def utilities(m, res: np.ndarray, inpatient: bool, chronic: np.ndarray | None, r
     return u
 
 
-def choose(m, u: np.ndarray, res: np.ndarray, slot, purpose: int) -> np.ndarray:
+def choose(m: SandboxModel, u: np.ndarray, res: np.ndarray, slot: np.ndarray, purpose: int) -> np.ndarray:
     """Sample the logit choice by inverse CDF from one uniform per episode (common random numbers:
     the same resident-month-episode uses the same uniform under every policy).
 
@@ -182,7 +214,7 @@ def choose(m, u: np.ndarray, res: np.ndarray, slot, purpose: int) -> np.ndarray:
     return choice
 
 
-def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:
+def gatekeeping_cost(m: SandboxModel, res: np.ndarray) -> np.ndarray:
     """Disutility of the primary visit that must precede a referral (its out-of-pocket cost and trip)."""
     r, p = m.res, m.p
     signed, employee = r.signed[res], r.employee[res]
@@ -193,7 +225,7 @@ def gatekeeping_cost(m, res: np.ndarray) -> np.ndarray:
     return p["behaviour.beta_oop"] * oop / 100.0 / INCOME_FACTOR[r.quintile[res]] + p["behaviour.beta_travel"] * r.travel[res, 0]
 
 
-def _outpatient_choice(m, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _outpatient_choice(m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Chosen alternative and referred flag for a block of outpatient episodes."""
     p = m.p
     chronic = kind == CHRONIC
@@ -211,7 +243,12 @@ def _outpatient_choice(m, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -
     return choice, gated & (choice == OUTSIDE)
 
 
-def care_seeking(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: m.ep (kind, resident, slot); residents' contract, scheme, area, income quintile, travel, team, last level and deductible paid; teams' effort; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred.
+
+    Outpatient episodes choose among no care, primary and the three hospitals (under hard binding a
+    signed resident reaches the outside hospital only through the family doctor); admissions choose
+    among the four providers, passing through the family doctor (referred) with the team's effort."""
     ep = m.ep
     alt = np.zeros(ep.n, dtype=np.int8)
     referred = np.zeros(ep.n, dtype=bool)

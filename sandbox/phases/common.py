@@ -30,6 +30,12 @@ class Episodes:
     alt: np.ndarray = field(default=None)  # chosen alternative
     referred: np.ndarray = field(default=None)  # referred by the family doctor (upward)
 
+    @classmethod
+    def empty(cls) -> Episodes:
+        """No episodes (the model's state before its first month)."""
+        i = np.zeros(0, dtype=np.int64)
+        return cls(res=i, kind=np.zeros(0, np.int8), slot=i, alt=np.zeros(0, np.int8), referred=np.zeros(0, bool))
+
     @property
     def n(self) -> int:
         return self.res.shape[0]

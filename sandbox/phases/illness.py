@@ -7,9 +7,29 @@ chronic patients differ, through their control status.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .common import CHRONIC, MINOR, P_CHRONIC, P_CONTROL, P_MINOR, P_REASSESS, P_SERIOUS, SERIOUS, Episodes
+
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "res.age_band",
+    "res.chronic",
+    "res.controlled",
+    "res.disabled",
+    "res.followups",
+    "res.signed",
+    "res.team",
+    "teams.effort",
+    "levers.behaviour",
+    "levers.referral",
+    "levers.team",
+)
+WRITES = ("ep", "res.controlled", "acc.episodes_minor", "acc.episodes_serious", "acc.illness_fingerprint")
 
 # Age-band multipliers (0-14, 15-44, 45-59, 60+): assumption shaped on NHSS utilisation by age.
 MINOR_AGE = np.array([1.3, 0.85, 1.1, 1.6])
@@ -17,7 +37,7 @@ ADMIT_AGE = np.array([0.6, 0.75, 1.2, 2.3])
 MAX_MINOR = 5  # P(more than 5 minor episodes in a month) < 1e-4 at the highest default rate
 
 
-def update_control(m) -> None:
+def update_control(m: SandboxModel) -> None:
     """Chronic patients are reassessed about every three months; regular primary follow-up and the
     team's effort raise the chance of being controlled."""
     r, p = m.res, m.p
@@ -55,7 +75,7 @@ def _poisson_counts(u: np.ndarray, group: np.ndarray, thresholds: np.ndarray) ->
     return k
 
 
-def _draw_block(m, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draw_block(m: SandboxModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minor-episode counts, chronic follow-up need and admission need for a block of residents.
     Rates depend on a few resident attributes, so they are tabulated and gathered."""
     r, p, t, s = m.res, m.p, m.month, m.streams
@@ -81,7 +101,11 @@ def _draw_block(m, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return n_minor, fu, serious
 
 
-def illness(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: residents' age band, chronic, disabled, controlled, follow-ups, contract and team; teams' effort; levers behaviour.*, referral.long_prescriptions, team.initial_effort. Writes: m.ep (this month's episodes), res.controlled, acc episodes_minor, episodes_serious, illness_fingerprint.
+
+    Chronic patients due for reassessment get their control status redrawn (:func:`update_control`),
+    then every resident's minor episodes, chronic follow-up need and admission need are drawn."""
     update_control(m)
     ids = m.ids
     blocks = m.blocks(ids.shape[0])

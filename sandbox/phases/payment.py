@@ -9,6 +9,8 @@ and reimbursed at the primary inpatient rate (no new deductible if enabled).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..population import N_CELLS
@@ -22,12 +24,76 @@ from .common import (
     SECONDARY,
     SERIOUS,
     TERTIARY,
+    Episodes,
     inpatient_deductibles,
     inpatient_prices,
     outpatient_deductible_left,
     outpatient_prices,
     rate_at,
 )
+
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "ep",
+    "res_cell",
+    "res.age_band",
+    "res.chronic",
+    "res.deductible_paid",
+    "res.disabled",
+    "res.employee",
+    "res.quintile",
+    "res.signed",
+    "res.team",
+    "res.urban",
+    "hospitals.alt",
+    "levers.deductible",
+    "levers.hospital",
+    "levers.prices",
+    "levers.referral",
+    "levers.reimbursement",
+)
+# the month's flows: visits, admissions, costs and fund claims by level, referrals, care cost, fund claims, oop
+ACC_KEYS = tuple(
+    f"{measure}_{lv}"
+    for lv in ("primary", "secondary", "tertiary")
+    for measure in (
+        "visits",
+        "admissions",
+        "cost_outpatient",
+        "cost_inpatient",
+        "fund_outpatient",
+        "fund_inpatient",
+        "visits_signed",
+    )
+) + (
+    "visits_outside_tertiary",
+    "visits_unreferred_tertiary",
+    "visits_signed",
+    "visits_unsigned",
+    "visits_unsigned_primary",
+    "episodes_no_care",
+    "rehab_episodes",
+    "cost_rehab",
+    "fund_rehab",
+    "referrals_up",
+    "referrals_up_signed",
+    "referrals_down",
+    "care_cost",
+    "fund_claims",
+    "oop",
+)
+WRITES = (
+    "res.deductible_paid",
+    "res_cell",
+    "yr",
+    "team_year",
+    "ip_year",
+    "hospitals.month_revenue",
+    "hospitals.month_visits",
+    "hospitals.fund_claims_year",
+) + tuple(f"acc.{k}" for k in ACC_KEYS)
 
 
 def _pick(mat: np.ndarray, alt: np.ndarray) -> np.ndarray:
@@ -43,7 +109,11 @@ def _bincount(idx: np.ndarray, w: np.ndarray | None, n: int) -> np.ndarray:
     return np.bincount(idx, weights=w, minlength=n).astype(np.float64)
 
 
-def payment(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: m.ep (with choices and referrals); residents' contract, scheme, area, deductible paid and population cell; levers prices.*, reimbursement.*, deductible.*, referral.down_payment_premium, hospital.*. Writes: res.deductible_paid; acc visits, admissions, costs and fund claims by level, referrals, care_cost, fund_claims, oop; m.yr, m.team_year, m.ip_year; hospitals' month_revenue, month_visits, fund_claims_year.
+
+    Every episode is priced, the fund's share computed as in the module docstring, and the month's
+    and the year's sums updated (:func:`accumulate`)."""
     ep, r, p = m.ep, m.res, m.p
     n_ep = ep.n
     price = np.zeros(n_ep)
@@ -90,8 +160,7 @@ def payment(m) -> None:
     fund[ri] = (rprice - rded) * rrate
 
     oop = price - fund
-    m.ep_price, m.ep_fund, m.ep_oop = price, fund, oop
-    _accumulate(m, op, price, fund, oop)
+    accumulate(m, op, price, fund, oop)
 
 
 # Each episode falls in one cell: alternative (5) x service (0 no care, 1 outpatient, 2 admission,
@@ -101,14 +170,17 @@ _ALT, _SVC, _SIGNED, _REF = 5, 4, 2, 2
 _N_CELLS = _ALT * _SVC * _SIGNED * _REF
 
 
-def _cells(ep, op: np.ndarray, signed: np.ndarray) -> np.ndarray:
+def _cells(ep: Episodes, op: np.ndarray, signed: np.ndarray) -> np.ndarray:
     svc = np.where(op, 1, 0) + 2 * (ep.kind == SERIOUS) + 3 * (ep.kind == REHAB)
     return ((ep.alt.astype(np.int64) * _SVC + svc) * _SIGNED + signed) * _REF + ep.referred
 
 
-def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.ndarray) -> None:
+def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.ndarray) -> None:
+    """The month's flows into ``m.acc``, the hospitals' month and year figures, and the yearly sums
+    by population cell (``m.yr``), by team (``m.team_year``) and of admissions (``m.ip_year``), from
+    each episode's bill ``price``, fund share ``fund`` and out-of-pocket ``oop``; ``op`` marks
+    outpatient visits."""
     ep, r = m.ep, m.res
-    n = r.n
     a = m.acc
     level = LEVEL_OF_ALT[ep.alt]
     adm = ep.kind == SERIOUS
@@ -140,14 +212,13 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     a["referrals_up"] = float(cnt[:, 1:3, :, 1].sum())
     a["referrals_up_signed"] = float(cnt[:, 1:3, 1, 1].sum())
     a["referrals_down"] = a["rehab_episodes"]
-    m.ip_year[0] += float(paid[:, 2].sum())
-    m.ip_year[1] += int(cnt[:, 2].sum())
+    m.ip_year.fund += float(paid[:, 2].sum())
+    m.ip_year.admissions += int(cnt[:, 2].sum())
     a["care_cost"] = float(cost.sum())
     a["fund_claims"] = float(paid.sum())
     a["oop"] = float(oop.sum())  # summed independently of the cells, so the ledger check means something
     for h in m.hospitals:
         h.month_revenue = float(cost[h.alt, 1:3].sum())
-        h.revenue_year += h.month_revenue
         h.fund_claims_year += float(paid[h.alt, 1:3].sum())
         h.month_visits = float(cnt[h.alt, 1].sum())
 
@@ -158,24 +229,18 @@ def _accumulate(m, op: np.ndarray, price: np.ndarray, fund: np.ndarray, oop: np.
     cell = m.res_cell[ep.res]
     # masks enter as weights: a bincount over all episodes is faster than one over a masked subset
     prim_visit = op & (level == 1)
-    y["visits"] += _bincount(cell, op, N_CELLS)
-    y["visits_primary"] += _bincount(cell, prim_visit, N_CELLS)
-    y["admissions"] += _bincount(cell, adm, N_CELLS)
-    y["oop"] += _bincount(cell, oop, N_CELLS)
-    y["fund"] += _bincount(cell, fund, N_CELLS)
-    y["cost"] += _bincount(cell, price, N_CELLS)
+    y.visits += _bincount(cell, op, N_CELLS)
+    y.visits_primary += _bincount(cell, prim_visit, N_CELLS)
+    y.admissions += _bincount(cell, adm, N_CELLS)
+    y.oop += _bincount(cell, oop, N_CELLS)
+    y.fund += _bincount(cell, fund, N_CELLS)
+    y.cost += _bincount(cell, price, N_CELLS)
 
     # per-team yearly figures for its signed residents (budgets and bonuses)
     nt = len(m.teams)
     team = r.team[ep.res]
     t = m.team_year
-    t["fund_signed"] += _bincount(team, fund * signed, nt)
-    t["upper_adm_signed"] += _bincount(team, adm & signed & (level >= 2), nt)
-    t["fund_referred"] += _bincount(team, fund * (ep.referred & signed), nt)
-    t["service"] += _bincount(team, price * ((level == 1) & ~rehab), nt)
-    # resident state: habit, follow-up regularity, "served" by own team
-    went = np.flatnonzero((ep.alt >= PRIMARY) & ~rehab)
-    r.last_level[ep.res[went]] = level[went]
-    m.fu_hist[m.month % 3] = _bincount(ep.res, prim_visit, n).clip(0, 100).astype(np.int8)
-    r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
-    r.served[ep.res[prim_visit & signed]] = True
+    t.fund_signed += _bincount(team, fund * signed, nt)
+    t.upper_adm_signed += _bincount(team, adm & signed & (level >= 2), nt)
+    t.fund_referred += _bincount(team, fund * (ep.referred & signed), nt)
+    t.service += _bincount(team, price * ((level == 1) & ~rehab), nt)

@@ -1,11 +1,32 @@
-"""Phase 7, record: the month's figures become one row of the time series, and the books are
-checked: every yuan of care cost is paid by the fund or the patient, every yuan of signing fee by
-one of its payers, and the fund balance moves by revenue minus spending."""
+"""Phase 8, record: the month's figures become one row of the time series, and the books are
+checked: every yuan of care cost is paid by the fund or the patient, and every yuan of signing fee
+by one of its payers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..outcomes import check_row
 from ..params import PAYERS
+
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "acc.*",
+    "res.chronic",
+    "res.controlled",
+    "res.signed",
+    "fund.balance",
+    "teams.effort",
+    "teams.up_rate",
+    "hospitals.level",
+    "hospitals.month_revenue",
+    "hospitals.name",
+    "hospitals.utilisation",
+    "levers.capacity",
+)
+WRITES = ("rows",)
 
 
 class LedgerError(AssertionError):
@@ -13,6 +34,8 @@ class LedgerError(AssertionError):
 
 
 def check_ledger(row: dict) -> None:
+    """Raise :class:`LedgerError` when care cost is not fund claims + out-of-pocket, or the signing
+    fee is not the sum of its payers' shares (to a cent plus a relative 1e-9)."""
     tol = 0.01 + 1e-9 * max(row["care_cost"], 1.0)
     if abs(row["care_cost"] - row["fund_claims"] - row["oop"]) > tol:
         raise LedgerError(
@@ -23,7 +46,12 @@ def check_ledger(row: dict) -> None:
         raise LedgerError(f"month {row['month']}: signing fees {row['fee_total']:.2f} != sum of payer shares {fees:.2f}")
 
 
-def record(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: acc (the month's flows); residents' contract, chronic, controlled; fund balance; teams' effort and up_rate; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
+
+    The row is the month's flows plus the stocks at the end of the month: signed residents, chronic
+    patients and how many are controlled, the city hospital's wait, the fund balance, the teams'
+    mean effort and referral rate, and the hospitals' revenue."""
     r, a = m.res, m.acc
     row = {"month": m.month, "year": m.month // 12 + 1}
     row.update(a)

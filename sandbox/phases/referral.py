@@ -13,13 +13,44 @@ patients down to primary rehabilitation.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .care import choose, utilities
 from .common import CHRONIC, P_DOWN, P_TASTE, P_UP, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, Episodes
 
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "ep",
+    "res.deductible_paid",
+    "res.employee",
+    "res.last_level",
+    "res.quintile",
+    "res.signed",
+    "res.team",
+    "res.urban",
+    "teams.effort",
+    "teams.up_rate",
+    "hospitals.alt",
+    "hospitals.level",
+    "hospitals.utilisation",
+    "_travel_utility",
+    "levers.behaviour",
+    "levers.capacity",
+    "levers.deductible",
+    "levers.hospital",
+    "levers.prices",
+    "levers.referral",
+    "levers.reimbursement",
+)
+WRITES = ("ep",)
+
 
 def down_rate(p: dict) -> float:
+    """Probability that an admission at a hospital is referred down to primary rehabilitation."""
     rate = p["referral.down_rate"]
     if p["hospital.payment_mode"] in ("drg", "global_budget"):
         rate *= p["hospital.drg_down_multiplier"]
@@ -28,7 +59,12 @@ def down_rate(p: dict) -> float:
     return min(rate, 1.0)
 
 
-def referral(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: m.ep (with choices); residents' contract and team (and, for the referred visit's choice, what care-seeking reads); teams' up_rate and effort; levers referral.*, hospital.* and the choice levers. Writes: m.ep (adds referred visits, gatekeeping primary visits, rehabilitation episodes).
+
+    Upward referrals are drawn for primary visits and choose among upper levels; under hard binding
+    the primary visit that preceded a referral to the outside hospital is added; upper-level
+    admissions are referred down with :func:`down_rate`."""
     ep, r, p = m.ep, m.res, m.p
     s = m.streams
     at_primary = np.flatnonzero((ep.alt == PRIMARY) & (ep.kind != SERIOUS))

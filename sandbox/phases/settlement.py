@@ -1,4 +1,4 @@
-"""Phase 6, settlement: money moves between payers and providers.
+"""Phase 7, settlement: money moves between payers and providers.
 
 Monthly: premiums reach the fund; signing fees are paid to teams by their payers; hospitals update
 their utilisation (next month's waits). At the end of each contract year (month 12, 24, ...):
@@ -8,6 +8,8 @@ bonuses, and teams adapt effort and referral toward what pays under the rules in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..params import PAYERS
@@ -15,10 +17,73 @@ from ..population import N_CELLS, cell_attribute
 from .illness import ADMIT_AGE
 from .signing import fee_per_resident, payer_shares
 
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
 EFFORT_GRID = np.linspace(0.0, 1.0, 21)
 
+READS = (
+    "n_employee",
+    "res.age_band",
+    "res.chronic",
+    "res.controlled",
+    "res.followups",
+    "res.signed",
+    "res.team",
+    "res.tier",
+    "res_cell",
+    "yr",
+    "team_year",
+    "year_fund_per_admission",
+    "acc.fund_claims",
+    "hospitals.bound",
+    "hospitals.capacity",
+    "hospitals.fund_claims_year",
+    "hospitals.month_visits",
+    "hospitals.prev_fund_claims_year",
+    "teams.effort",
+    "teams.fee_income",
+    "teams.index",
+    "teams.prev_upper_admissions_per_signed",
+    "teams.up_rate",
+    "levers.behaviour",
+    "levers.bonus",
+    "levers.budget",
+    "levers.fund",
+    "levers.hospital",
+    "levers.referral",
+    "levers.signing",
+    "levers.team",
+)
+ACC_KEYS = (
+    ("premiums", "fee_total")
+    + tuple(f"fee_{payer}" for payer in PAYERS)
+    + (
+        "fund_bonus",
+        "fund_team_surplus",
+        "fund_alliance_surplus",
+        "fund_spending",
+    )
+)
+WRITES = (
+    "fund.balance",
+    "hospitals.utilisation",
+    "hospitals.settlement_income",
+    "teams.fee_income",
+    "teams.service_income",
+    "teams.bonus_income",
+    "teams.surplus_income",
+    "teams.effort",
+    "teams.up_rate",
+    "teams.prev_upper_admissions_per_signed",
+) + tuple(f"acc.{k}" for k in ACC_KEYS)
 
-def settlement(m) -> None:
+
+def run(m: SandboxModel) -> None:
+    """Reads: residents' contract, tier, team, (at year end) age band, chronic, controlled, follow-ups and cell; acc fund_claims, fee_fund; m.yr, m.team_year, m.year_fund_per_admission; hospitals' month_visits and claims; teams' fees, effort, up_rate; levers fund.premium.*, signing.*, budget.*, bonus.*, hospital.*, team.*, behaviour.*. Writes: acc premiums, fee_*, fund_bonus, fund_team_surplus, fund_alliance_surplus, fund_spending; fund.balance; hospitals' utilisation, settlement_income; teams' incomes, effort, up_rate.
+
+    Every month: premiums, signing fees (to teams, split by payer), hospital utilisation. In the last
+    month of a contract year also :func:`settle_year`. Then the fund pays this month's spending."""
     r, p, a = m.res, m.p, m.acc
     # premiums
     n_emp = m.n_employee
@@ -36,16 +101,19 @@ def settlement(m) -> None:
         tm.fee_income += float(team_fees[tm.index])
     # hospital congestion -> next month's expected waits
     for h in m.hospitals:
-        h.utilisation = getattr(h, "month_visits", 0.0) / max(h.capacity, 1.0)
+        h.utilisation = h.month_visits / max(h.capacity, 1.0)
     for key in ("fund_bonus", "fund_team_surplus", "fund_alliance_surplus"):
         a[key] = 0.0
     if m.month % 12 == 11:
-        _settle_year(m)
+        settle_year(m)
     a["fund_spending"] = a["fund_claims"] + a["fee_fund"] + a["fund_bonus"] + a["fund_team_surplus"] + a["fund_alliance_surplus"]
     m.fund.balance += a["premiums"] - a["fund_spending"]
 
 
-def _settle_year(m) -> None:
+def settle_year(m: SandboxModel) -> None:
+    """The contract year's settlement: team budgets (risk-adjusted by tier and age band), bonuses,
+    global budgets of the hospitals in scope, the teams' incomes for the year, then adaptation
+    (:func:`adapt`). The model closes the year's books afterwards (``SandboxModel.close_year``)."""
     r, p, a, ty = m.res, m.p, m.acc, m.team_year
     nt = len(m.teams)
     teams = r.team
@@ -53,12 +121,12 @@ def _settle_year(m) -> None:
     # --- team budgets: risk-adjusted yardstick by (tier, age band) ---
     tier_age_of_cell = np.where(cell_attribute("disabled") == 1, 2, cell_attribute("chronic")) * 4 + cell_attribute("age_band")
     residents_per_cell = np.bincount(m.res_cell, minlength=N_CELLS)
-    fund_ta = np.bincount(tier_age_of_cell, weights=m.yr["fund"], minlength=12)
+    fund_ta = np.bincount(tier_age_of_cell, weights=m.yr.fund, minlength=12)
     n_ta = np.bincount(tier_age_of_cell, weights=residents_per_cell, minlength=12)
     cell_mean = fund_ta / np.maximum(n_ta, 1)
     expected = cell_mean[r.tier.astype(np.int64) * 4 + r.age_band]
     budget = np.bincount(teams[signed], weights=expected[signed], minlength=nt) * (1 + p["budget.team_growth"])
-    surplus = budget - ty["fund_signed"]
+    surplus = budget - ty.fund_signed
     n_signed = np.bincount(teams[signed], minlength=nt)
     payout = np.zeros(nt)
     if p["budget.team_enabled"]:
@@ -69,17 +137,17 @@ def _settle_year(m) -> None:
     chronic_signed = r.chronic & signed
     n_cs = np.bincount(teams[chronic_signed], minlength=nt)
     ctrl = np.bincount(teams[chronic_signed & r.controlled], minlength=nt) / np.maximum(n_cs, 1)
-    cost_ok = ty["fund_signed"] <= budget
+    cost_ok = ty.fund_signed <= budget
     bonus = np.zeros(nt)
     fees = np.array([tm.fee_income for tm in m.teams])
     ok = (ctrl >= p["bonus.control_threshold"]) & cost_ok & (n_cs > 0)
     bonus += np.where(ok, p["bonus.control_rate"] * fees, 0.0)
-    upper_rate = ty["upper_adm_signed"] / np.maximum(n_signed, 1)
+    upper_rate = ty.upper_adm_signed / np.maximum(n_signed, 1)
     for tm in m.teams:
         prev = tm.prev_upper_admissions_per_signed
         i = tm.index
         if prev is not None and prev > 0 and upper_rate[i] <= prev * (1 - p["bonus.admission_drop_threshold"]):
-            bonus[i] += p["bonus.admission_drop_rate"] * ty["fund_referred"][i]
+            bonus[i] += p["bonus.admission_drop_rate"] * ty.fund_referred[i]
         tm.prev_upper_admissions_per_signed = float(upper_rate[i]) if n_signed[i] > 0 else None
     a["fund_bonus"] = float(bonus.sum())
     # --- alliance / hospital global budgets ---
@@ -98,21 +166,17 @@ def _settle_year(m) -> None:
     # --- team incomes for the year, then adaptation ---
     for tm in m.teams:
         i = tm.index
-        tm.service_income = float(ty["service"][i])
+        tm.service_income = float(ty.service[i])
         tm.bonus_income = float(bonus[i])
         tm.surplus_income = float(payout[i])
-    m.year_team_income = [tm.fee_income + tm.service_income + tm.bonus_income + tm.surplus_income for tm in m.teams]
-    _adapt(m, surplus, fees, n_cs, cell_mean, upper_adm=ty["upper_adm_signed"], referred_spending=ty["fund_referred"])
-    # --- year-end bookkeeping ---
-    m.close_year()
+    adapt(m, surplus, fees, n_cs, upper_adm=ty.upper_adm_signed, referred_spending=ty.fund_referred)
 
 
-def _adapt(
-    m,
+def adapt(
+    m: SandboxModel,
     surplus: np.ndarray,
     fees: np.ndarray,
     n_cs: np.ndarray,
-    cell_mean: np.ndarray,
     upper_adm: np.ndarray,
     referred_spending: np.ndarray,
 ) -> None:

@@ -11,10 +11,34 @@ so a contract with no benefit and no fee leaves signing at its floor.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..params import PAYERS, TIERS
 from .common import P_ORDER, P_RENEW, P_SIGN
+
+if TYPE_CHECKING:
+    from ..model import SandboxModel
+
+READS = (
+    "res.chronic",
+    "res.employee",
+    "res.priority",
+    "res.served",
+    "res.signed",
+    "res.team",
+    "res.tier",
+    "res.urban",
+    "teams.cap_residents",
+    "levers.behaviour",
+    "levers.deductible",
+    "levers.prices",
+    "levers.referral",
+    "levers.reimbursement",
+    "levers.signing",
+)
+WRITES = ("res.signed", "res.served")
 
 
 def fee_per_resident(p: dict, tier: np.ndarray) -> np.ndarray:
@@ -33,7 +57,7 @@ def payer_shares(p: dict, tiered: bool | None = None) -> np.ndarray:
     return sh
 
 
-def benefit_value(m) -> np.ndarray:
+def benefit_value(m: SandboxModel) -> np.ndarray:
     """Expected yearly yuan value of the contract's benefits to each resident."""
     r, p = m.res, m.p
     prim_price = np.where(r.urban, p["prices.outpatient.primary_urban"], p["prices.outpatient.primary_rural"])
@@ -47,7 +71,12 @@ def benefit_value(m) -> np.ndarray:
     return value
 
 
-def signing(m) -> None:
+def run(m: SandboxModel) -> None:
+    """Reads: residents' contract, served, tier, priority, chronic, scheme, area and team; teams' cap; levers signing.*, behaviour.signing_*, and the benefit levers (prices, reimbursement, deductible, referral). Writes: res.signed, res.served (first month of a contract year only).
+
+    Contracts lapse or renew (unserved residents renew less), unsigned residents sign with the
+    probability in the module docstring, each team accepts candidates in random order up to its
+    cap, and "served" starts the new contract year false. Signing off: every contract ends."""
     r, p = m.res, m.p
     if m.month % 12 != 0:
         return
