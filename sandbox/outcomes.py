@@ -109,18 +109,17 @@ def _columns() -> tuple[Column, ...]:
         C("visits_unsigned", "visits/month", "flow", "Outpatient visits of unsigned residents", "payment"),
         C("visits_unsigned_primary", "visits/month", "flow", "Primary visits of unsigned residents", "payment"),
         C("episodes_no_care", "episodes/month", "flow", "Episodes for which the resident sought no care", "payment"),
-        C(
-            "rehab_episodes",
-            "episodes/month",
-            "flow",
-            "Rehabilitation episodes at primary level after a downward referral",
-            "payment",
-        ),
         C("cost_rehab", "yuan/month", "flow", "Cost of rehabilitation after downward referral", "payment"),
         C("fund_rehab", "yuan/month", "flow", "Fund claims for rehabilitation after downward referral", "payment"),
         C("referrals_up", "referrals/month", "flow", "Visits and admissions referred up by a family doctor", "payment"),
         C("referrals_up_signed", "referrals/month", "flow", "Upward referrals of signed residents", "payment"),
-        C("referrals_down", "referrals/month", "flow", "Admitted patients referred down to primary rehabilitation", "payment"),
+        C(
+            "referrals_down",
+            "referrals/month",
+            "flow",
+            "Admitted patients referred down (each adds one rehabilitation episode at primary level)",
+            "payment",
+        ),
         C("care_cost", "yuan/month", "flow", "Cost of all care (visits, admissions, rehabilitation)", "payment"),
         C("fund_claims", "yuan/month", "flow", "The fund's share of the cost of care", "payment"),
         C("oop", "yuan/month", "flow", "Patients' out-of-pocket share of the cost of care", "payment"),
@@ -156,7 +155,6 @@ def _columns() -> tuple[Column, ...]:
         C("fund_balance", "yuan", "stock", "The fund's balance at the end of the month", "record"),
         C("team_effort_mean", "share", "stock", "Mean effort of family-doctor teams (0–1)", "record"),
         C("team_up_rate_mean", "share", "stock", "Mean upward-referral rate of teams", "record"),
-        C("team_fee_income", "yuan/month", "flow", "Signing fees received by teams", "record"),
         C("hospital_revenue", "yuan/month", "flow", "Hospitals' revenue from visits and admissions", "record"),
     ]
     return tuple(cols)

@@ -74,7 +74,6 @@ ACC_KEYS = tuple(
     "visits_unsigned",
     "visits_unsigned_primary",
     "episodes_no_care",
-    "rehab_episodes",
     "cost_rehab",
     "fund_rehab",
     "referrals_up",
@@ -206,12 +205,11 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     a["visits_unsigned"] = float(cnt[:, 1, 0].sum())
     a["visits_unsigned_primary"] = a["visits_primary"] - a["visits_signed_primary"]
     a["episodes_no_care"] = float(cnt[NONE, 0].sum())
-    a["rehab_episodes"] = float(cnt[:, 3].sum())
     a["cost_rehab"] = float(cost[:, 3].sum())
     a["fund_rehab"] = float(paid[:, 3].sum())
     a["referrals_up"] = float(cnt[:, 1:3, :, 1].sum())
     a["referrals_up_signed"] = float(cnt[:, 1:3, 1, 1].sum())
-    a["referrals_down"] = a["rehab_episodes"]
+    a["referrals_down"] = float(cnt[:, 3].sum())  # each downward referral is one rehabilitation episode
     m.ip_year.fund += float(paid[:, 2].sum())
     m.ip_year.admissions += int(cnt[:, 2].sum())
     a["care_cost"] = float(cost.sum())

@@ -66,7 +66,6 @@ def run(m: SandboxModel) -> None:
     row["fund_balance"] = m.fund.balance
     row["team_effort_mean"] = float(m.team_array("effort").mean())
     row["team_up_rate_mean"] = float(m.team_array("up_rate").mean())
-    row["team_fee_income"] = a["fee_total"]
     row["hospital_revenue"] = sum(h.month_revenue for h in m.hospitals)
     check_row(row)
     check_ledger(row)
