@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
+from ._version import __version__
 from .params import REGISTRY, Lever
 from .scenario import Scenario, list_presets
 from .simulate import simulate
 from .validation import ScenarioError
-
-__version__ = "0.1.0"
 
 __all__ = ["Scenario", "simulate", "REGISTRY", "Lever", "ScenarioError", "list_presets", "__version__"]

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiment import Experiment, resolve_scenario
+from .batch import RUNS_DIR, Runner, check_folder, execute, manifest, run_specs, write_json_atomic
+from .experiment import Experiment
+from .scenario import resolve_scenario
 
 
 def objective_terms(sim: dict[str, float], targets) -> list[float]:
@@ -31,8 +33,6 @@ def objective_terms(sim: dict[str, float], targets) -> list[float]:
 
 def run_calibration(exp: Experiment, out, workers=None, scheduler=None, quiet=True) -> dict:
     from scipy.optimize import minimize
-
-    from .batch import RUNS_DIR, Runner, check_folder, execute, manifest, run_specs, write_json_atomic
 
     out = Path(out)
     check_folder(out, exp)

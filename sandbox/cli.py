@@ -1,4 +1,4 @@
-"""Command line: ``sandbox scenarios | levers | validate | run`` (batch commands in sandbox.batch).
+"""Command line: ``sandbox scenarios | levers | validate | run | batch | sensitivity | calibrate``.
 
 Bad input never produces a traceback: every user error is printed as file, key, value and the
 allowed range, and the command exits with status 2.
@@ -7,22 +7,18 @@ allowed range, and the command exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 from . import outcomes
+from .extras import MissingExtra, require
 from .params import GROUPS, REGISTRY
-from .scenario import Scenario, list_presets
-from .validation import ScenarioError
+from .scenario import Scenario, list_presets, resolve_scenario
+from .validation import Problem, ScenarioError
 
 EXIT_BAD_INPUT = 2
-
-
-def _resolve(arg: str) -> Scenario:
-    p = Path(arg)
-    if p.suffix == ".toml" or p.exists():
-        return Scenario.load(p)
-    return Scenario.preset(arg)
 
 
 def cmd_scenarios(args) -> int:
@@ -99,7 +95,7 @@ def print_summary_table(res) -> None:
 def cmd_run(args) -> int:
     from .simulate import simulate
 
-    sc = _resolve(args.scenario)
+    sc = resolve_scenario(args.scenario)
     if args.set:
         overrides = {}
         for item in args.set:
@@ -126,8 +122,6 @@ def cmd_run(args) -> int:
 
 
 def _problem(key, value, message):
-    from .validation import Problem
-
     return Problem(key, value, message)
 
 
@@ -155,6 +149,145 @@ def int_at_least(minimum: int, why: str = ""):
     return parse
 
 
+# ---------------------------------------------------------------------------- batch commands
+def _batch_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", help="experiment file (TOML); see docs/batch.md")
+    p.add_argument("--out", required=True, help="results folder (created; re-running the same command resumes)")
+    p.add_argument(
+        "--workers",
+        type=int_at_least(0, " (0 runs in this process)"),
+        default=None,
+        help="local worker processes (default: CPU count; 0 = this process)",
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 (or set DASK_SCHEDULER_ADDRESS)"
+    )
+    p.add_argument("--retry-failed", action="store_true", help="re-run runs recorded as failed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _expect(exp, methods: tuple[str, ...], command: str) -> None:
+    if exp.method not in methods:
+        raise ScenarioError(
+            [
+                Problem(
+                    "experiment.method",
+                    exp.method,
+                    f"'sandbox {command}' needs method " + " or ".join(repr(m) for m in methods),
+                    file=exp.path,
+                )
+            ]
+        )
+
+
+def _require_for(exp, args, command: str) -> None:
+    """The optional dependencies this experiment and these arguments need (SALib for Sobol and
+    Morris designs, dask for a scheduler, matplotlib for the plots of sensitivity and calibration)."""
+    needed = []
+    if exp.method in ("sobol", "morris"):
+        needed.append("SALib")
+    if command in ("sensitivity", "calibrate"):
+        needed.append("matplotlib")
+    if args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS"):
+        needed.append("dask.distributed")
+    require("batch", *needed, what=f"'sandbox {command}' with this experiment")
+
+
+def cmd_batch(args) -> int:
+    import pandas as pd
+
+    from .batch import finished_runs, load_results, run_batch
+    from .experiment import load_experiment
+
+    exp = load_experiment(args.experiment)
+    _expect(exp, ("grid", "list", "lhs", "sobol", "morris"), "batch")
+    _require_for(exp, args, "batch")
+    t0 = time.time()
+    try:
+        outcomes = run_batch(exp, args.out, args.workers, args.scheduler, args.retry_failed, args.quiet)
+    except KeyboardInterrupt:
+        done = len(finished_runs(Path(args.out)))
+        print(
+            f"interrupted: {done} finished runs are kept in {args.out}/runs; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 130
+    runs = load_results(args.out, runs=True)
+    failed = runs[runs.status != "ok"]
+    print(f"{exp.name}: {len(runs)} runs ({len(failed)} failed) in {time.time() - t0:.1f} s -> {args.out}")
+    for _, r in failed.head(5).iterrows():
+        print(f"  failed {r.run_id} ({r.label}): {r.error.splitlines()[0]}", file=sys.stderr)
+    if len(outcomes):
+        last = outcomes[outcomes.year == outcomes.year.max()]
+        lab = runs.set_index("run_id").label
+        last = last.assign(label=last.run_id.map(lab))
+        tab = last.groupby(["scenario", "label", "outcome"], sort=False).value.mean().unstack("outcome")
+        with pd.option_context("display.width", 200, "display.max_columns", 8):
+            print(tab.iloc[:20, :6].to_string(float_format=lambda v: f"{v:,.4g}"))
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    import pandas as pd
+
+    from .experiment import load_experiment
+
+    exp = load_experiment(args.experiment)
+    _expect(exp, ("sobol", "morris"), "sensitivity")
+    _require_for(exp, args, "sensitivity")
+    from .sensitivity import run_sensitivity
+
+    try:
+        idx = run_sensitivity(exp, args.out, args.workers, args.scheduler, args.retry_failed, args.quiet)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished runs are kept in {args.out}/runs; run the same command again to finish", file=sys.stderr)
+        return 130
+    with pd.option_context("display.width", 200):
+        print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote indices.csv, indices.parquet and sensitivity.png to {args.out}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    import pandas as pd
+
+    from .experiment import load_experiment
+
+    exp = load_experiment(args.experiment)
+    _expect(exp, ("calibrate",), "calibrate")
+    _require_for(exp, args, "calibrate")
+    from .calibrate import run_calibration
+
+    try:
+        fit = run_calibration(exp, args.out, args.workers, args.scheduler, args.quiet)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: evaluations so far are kept in {args.out}/runs; run the same command again to continue",
+            file=sys.stderr,
+        )
+        return 130
+    print("fitted values:")
+    for k, v in fit["fitted"].items():
+        print(f"  {k} = {v:.6g}")
+    with pd.option_context("display.width", 200):
+        print(fit["table"].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"wrote fitted.toml, fit.csv, evaluations.csv and calibration.png to {args.out}")
+    return 0
+
+
+def add_batch_commands(sub) -> None:
+    """``sandbox batch``, ``sandbox sensitivity`` and ``sandbox calibrate``."""
+    b = sub.add_parser("batch", help="run a batch experiment (grid, list, Latin hypercube) with replicates")
+    _batch_arguments(b)
+    b.set_defaults(func=cmd_batch)
+    s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis (SALib)")
+    _batch_arguments(s)
+    s.set_defaults(func=cmd_sensitivity)
+    c = sub.add_parser("calibrate", help="fit behavioural parameters to targets (scipy.optimize)")
+    _batch_arguments(c)
+    c.set_defaults(func=cmd_calibrate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sandbox", description="基层医改政策沙盘 — primary-care reform policy sandbox")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -178,12 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a lever (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
-    try:
-        from .batch import add_batch_commands
-    except ImportError:
-        pass
-    else:
-        add_batch_commands(sub)
+    add_batch_commands(sub)
     return ap
 
 
@@ -196,13 +324,14 @@ def main(argv: list[str] | None = None) -> int:
         for pr in e.problems:
             print(str(pr), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MissingExtra as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # output piped into e.g. `head`, which closed early: stop quietly, as Unix tools do
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
 

@@ -47,7 +47,7 @@ import numpy as np
 
 from .outcomes import OUTCOME, tagged
 from .params import BY_PATH
-from .scenario import Scenario, _flatten
+from .scenario import Scenario, _flatten, resolve_scenario
 from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override, read_text
 
 METHODS = ("grid", "list", "lhs", "sobol", "morris", "calibrate")
@@ -115,24 +115,30 @@ class Experiment:
     path: str | None = None
 
     # ------------------------------------------------------------ derived
+    def digest_parts(self) -> dict[str, Any]:
+        """Everything that decides what the run files of this experiment hold, by part: the
+        scenarios, the sizes, the seeds, the design and the outcomes recorded (not the name or
+        description). The manifest keeps these so that a mismatch can be named."""
+        return {
+            "scenarios": {s: scenario_text(s, self.path) for s in self.scenarios},
+            "sizes": {"residents": self.residents, "years": self.years},
+            "seeds": {"seed": self.seed, "replicates": self.replicates},
+            "design": {
+                "method": self.method,
+                "samples": self.samples,
+                "fixed": self.fixed,
+                "vary": [v.__dict__ for v in self.vary],
+                "points": list(self.points),
+                "morris_levels": self.morris_levels,
+                "second_order": self.second_order,
+            },
+            "outcomes": list(self.outcomes),
+        }
+
     @property
     def digest(self) -> str:
-        """Hash of everything that determines the runs (not the name or description)."""
-        d = {
-            "scenarios": [scenario_text(s, self.path) for s in self.scenarios],
-            "residents": self.residents,
-            "years": self.years,
-            "seed": self.seed,
-            "replicates": self.replicates,
-            "method": self.method,
-            "samples": self.samples,
-            "fixed": self.fixed,
-            "vary": [v.__dict__ for v in self.vary],
-            "points": list(self.points),
-            "morris_levels": self.morris_levels,
-            "second_order": self.second_order,
-        }
-        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        """Hash of :meth:`digest_parts`."""
+        return hashlib.sha256(json.dumps(self.digest_parts(), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replicate_seeds(self) -> list[int]:
         """Seeds shared by every design point (common random numbers), from the master seed."""
@@ -195,15 +201,6 @@ class Experiment:
 def scenario_text(ref: str, base: str | None) -> str:
     """Resolve a scenario reference to its file text (for hashing and the manifest)."""
     return resolve_scenario(ref, base).to_toml(full=False)
-
-
-def resolve_scenario(ref: str, base: str | None = None) -> Scenario:
-    p = Path(ref)
-    if p.suffix == ".toml" or "/" in ref:
-        if not p.is_absolute() and base is not None and not p.exists():
-            p = Path(base).parent / p
-        return Scenario.load(p)
-    return Scenario.preset(ref)
 
 
 # ---------------------------------------------------------------------------- loading

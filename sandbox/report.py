@@ -8,7 +8,8 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from . import __version__, outcomes
+from . import outcomes
+from ._version import __version__
 from .compare import Comparison
 from .i18n import fmt_delta, fmt_value, lever_label, outcome_label, t
 from .params import BY_PATH

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import outcomes
+from ._version import __version__
 from .population import AGE_BANDS, CELL_DIMS, cell_attribute
 from .yearly import CellYear
 
@@ -106,8 +107,6 @@ class Result:
         return self.groups[self.groups.year == year].reset_index(drop=True)
 
     def run_record(self) -> dict[str, Any]:
-        from . import __version__
-
         return {
             "scenario": self.scenario.name,
             "scenario_file": self.scenario.path,

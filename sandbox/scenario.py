@@ -237,3 +237,16 @@ def list_presets() -> list[tuple[str, Scenario]]:
 
 def lever(path: str):
     return BY_PATH[path]
+
+
+def resolve_scenario(ref: str, base: str | Path | None = None) -> Scenario:
+    """A scenario from a reference as users write it: a file (ends in ``.toml``, contains a ``/``
+    or exists) or else a preset name. A relative file path that does not exist as given is looked
+    for beside ``base`` (the experiment file that names it). Raises ScenarioError naming the file
+    or listing the presets."""
+    p = Path(ref)
+    if p.suffix == ".toml" or "/" in ref or p.is_file():
+        if not p.is_absolute() and base is not None and not p.exists():
+            p = Path(base).parent / p
+        return Scenario.load(p)
+    return Scenario.preset(ref)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .batch import run_batch
 from .experiment import Experiment
 
 
@@ -114,7 +115,6 @@ def plot_indices(idx: pd.DataFrame, method: str, path: Path) -> None:
 
 def run_sensitivity(exp: Experiment, out, workers=None, scheduler=None, retry_failed=False, quiet=True) -> pd.DataFrame:
     """Sample, run (resumably, in parallel), analyse; write indices.csv/.parquet and sensitivity.png."""
-    from .batch import run_batch
 
     out = Path(out)
     outcomes = run_batch(exp, out, workers, scheduler, retry_failed, quiet)

@@ -111,18 +111,17 @@ def test_rerunning_the_same_command_runs_only_what_is_missing(tmp_path):
         v.unlink()
     before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     calls = []
-    real = batch.run_one
-    batch_run_one = batch.run_one
+    real = batch.runners.run_one  # the name the runner calls
 
     def counting(spec):
         calls.append(spec.run_id)
         return real(spec)
 
     try:
-        batch.run_one = counting
+        batch.runners.run_one = counting
         batch.run_batch(exp, out, workers=0)
     finally:
-        batch.run_one = batch_run_one
+        batch.runners.run_one = real
     assert sorted(calls) == sorted(v.stem for v in victims)
     assert all((out / "runs" / n).stat().st_mtime_ns == t for n, t in before.items())
     pd.testing.assert_frame_equal(values(out), first)
@@ -133,7 +132,21 @@ def test_a_results_folder_of_another_experiment_is_refused(tmp_path, capsys):
     batch.run_batch(exp, tmp_path / "out", workers=0)
     other = write(tmp_path, SMALL.replace("seed = 3", "seed = 5"), "other.toml")
     assert main(["batch", str(other), "--out", str(tmp_path / "out"), "--workers", "0", "--quiet"]) == 2
-    assert "holds results of a different experiment" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "holds results of a different experiment" in err and 'seeds differ: the folder has {"seed": 3' in err
+
+
+def test_rerunning_into_a_folder_written_with_other_outcomes_is_refused_naming_them(tmp_path, capsys):
+    exp = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    batch.run_batch(exp, out, workers=0)
+    kept = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
+    other = write(tmp_path, SMALL.replace(', "signing_rate"]', ', "oop_per_capita"]'), "other.toml")
+    assert main(["batch", str(other), "--out", str(out), "--workers", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "outcomes differ" in err and "'signing_rate'" in err and "'oop_per_capita'" in err and "Traceback" not in err
+    # nothing was rerun or rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")} == kept
 
 
 def test_a_results_folder_written_by_another_version_of_the_engine_is_refused(tmp_path, capsys):
@@ -152,14 +165,14 @@ def test_a_results_folder_written_by_another_version_of_the_engine_is_refused(tm
 def test_a_design_point_that_makes_the_model_raise_is_recorded_as_failed_and_the_batch_completes(tmp_path, monkeypatch):
     # The model itself has no value that passes validation and then crashes, so the engine call is
     # replaced by one that raises for one lever value, exactly where a real model error would occur.
-    real = batch._simulate
+    real = batch.specs._simulate
 
     def fragile(scenario, residents, years, seed):
         if scenario.params_at(0)["reimbursement.signed_primary_bonus"] == 0.2:
             raise FloatingPointError("team budget went negative (test)")
         return real(scenario, residents, years, seed)
 
-    monkeypatch.setattr(batch, "_simulate", fragile)
+    monkeypatch.setattr(batch.specs, "_simulate", fragile)
     exp = write(tmp_path, SMALL)
     out = tmp_path / "out"
     assert main(["batch", str(exp), "--out", str(out), "--workers", "0", "--quiet"]) == 0
@@ -171,7 +184,7 @@ def test_a_design_point_that_makes_the_model_raise_is_recorded_as_failed_and_the
     ok_ids = set(runs.run_id[runs.status == "ok"])
     assert set(batch.load_results(out).run_id) == ok_ids
     # failed runs are kept as failed on a plain re-run, and retried with --retry-failed
-    monkeypatch.setattr(batch, "_simulate", real)
+    monkeypatch.setattr(batch.specs, "_simulate", real)
     batch.run_batch(exp, out, workers=0)
     assert (batch.load_results(out, runs=True).status == "failed").sum() == 4
     batch.run_batch(exp, out, workers=0, retry_failed=True)
