@@ -11,15 +11,10 @@ import numpy as np
 import pandas as pd
 
 from . import outcomes
+from .rng import replicate_seeds
 from .scenario import Scenario
 from .simulate import simulate
 from .uncertainty import sign_verdict
-
-
-def replicate_seeds(seed: int, replicates: int) -> list[int]:
-    """Replicate seeds derived from one seed; every scenario uses the same list (paired runs)."""
-    children = np.random.SeedSequence(int(seed)).spawn(int(replicates))
-    return [int(c.generate_state(1)[0]) for c in children]
 
 
 @dataclass
@@ -177,7 +172,7 @@ def compare(
     run = run or run_tables
     behaviour = list(behaviour or [])
     drawn = [{name: sc.with_overrides(b) for name, sc in scenarios.items()} for b in behaviour]
-    seeds = replicate_seeds(seed, replicates) if replicates > 1 else [int(seed)]
+    seeds = replicate_seeds(seed, replicates)
     names = list(scenarios)
     total, done = (1 + len(drawn)) * len(names) * len(seeds), 0
 

@@ -47,6 +47,7 @@ import numpy as np
 
 from .outcomes import OUTCOME, tagged
 from .params import BY_PATH
+from .rng import replicate_seeds
 from .scenario import Scenario, _flatten, resolve_scenario
 from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override, read_text
 
@@ -141,9 +142,9 @@ class Experiment:
         return hashlib.sha256(json.dumps(self.digest_parts(), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def replicate_seeds(self) -> list[int]:
-        """Seeds shared by every design point (common random numbers), from the master seed."""
-        children = np.random.SeedSequence(self.seed).spawn(self.replicates)
-        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+        """Seeds shared by every design point (common random numbers), from the master seed
+        (:func:`sandbox.rng.replicate_seeds`)."""
+        return replicate_seeds(self.seed, self.replicates)
 
     def problem(self) -> dict:
         """The SALib problem dict for the varied levers (ranges)."""

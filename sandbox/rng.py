@@ -78,3 +78,14 @@ class Streams:
     def gumbel(self, name: str, ids: np.ndarray, month: int, purpose: int, slot: np.ndarray | int = 0) -> np.ndarray:
         u = self.uniform(name, ids, month, purpose, slot)
         return -np.log(-np.log(u))
+
+
+def replicate_seeds(seed: int, n: int) -> list[int]:
+    """The seeds of ``n`` replicates, one rule for every ``n``: replicate 0 runs with ``seed`` itself
+    (so one replicate is exactly ``simulate(seed=seed)``), replicate ``i >= 1`` with the ``i``-th
+    child of ``numpy.random.SeedSequence(seed)``. Replicate ``i``'s seed does not depend on ``n``,
+    and every scenario of a comparison or batch uses the same list (common random numbers)."""
+    if n < 1:
+        raise ValueError(f"the number of replicates must be at least 1, got {n}")
+    children = np.random.SeedSequence(int(seed)).spawn(int(n))
+    return [int(seed)] + [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children[1:]]

@@ -57,3 +57,22 @@ def test_the_number_of_threads_does_not_change_the_results():
     one = simulate(sc, residents=40_000, years=1, seed=8, threads=1)
     two = simulate(sc, residents=40_000, years=1, seed=8, threads=2)
     pd.testing.assert_frame_equal(one.timeseries, two.timeseries)
+
+
+def test_replicate_seeds_follow_one_rule_for_every_number_of_replicates():
+    from sandbox.rng import replicate_seeds
+
+    five = replicate_seeds(7, 5)
+    assert [replicate_seeds(7, n) for n in (1, 2, 3, 4)] == [five[:n] for n in (1, 2, 3, 4)]
+    assert five[0] == 7 and len(set(five)) == 5
+    # a one-replicate comparison is the plain run with that seed, as `sandbox run --seed 7` gives
+    from sandbox.compare import compare
+    from sandbox.experiment import parse_experiment
+
+    one = compare({"a": Scenario.preset("baseline")}, residents=1000, years=1, seed=7).runs["a"][0].summary
+    plain = simulate(Scenario.preset("baseline"), residents=1000, years=1, seed=7).summary()
+    assert pd.Series(one).equals(pd.Series(plain))  # NaN equals NaN here
+    exp = parse_experiment(
+        '[experiment]\nscenarios = ["baseline"]\nseed = 7\nreplicates = 3\nmethod = "list"\n[[point]]\nlabel = "a"\n'
+    )
+    assert exp.replicate_seeds() == five[:3]

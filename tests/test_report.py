@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from sandbox.compare import compare, replicate_seeds
+from sandbox.compare import compare
 from sandbox.i18n import fmt_delta, fmt_lever_value, fmt_number, fmt_value
 from sandbox.params import BY_PATH
 from sandbox.report import build_report
+from sandbox.rng import replicate_seeds
 from sandbox.scenario import Scenario
 
 
