@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import outcomes
+from .experiment import EXPERIMENT_KEY_TABLE
 from .params import GROUPS, REGISTRY, Lever
 
-DOC_FILES = ("README.md", "docs/model.md")
-BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns")
+DOC_FILES = ("README.md", "docs/model.md", "docs/batch.md")
+BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns", "experiment_keys")
 
 
 def project_root() -> Path:
@@ -268,6 +269,22 @@ def column_table_markdown() -> str:
     return "\n".join(out)
 
 
+def experiment_keys_markdown() -> str:
+    """The keys of an experiment file's ``[experiment]`` table, from the one table the validator reads."""
+    out = [
+        "Generated from `sandbox/experiment.py` (`EXPERIMENT_KEY_TABLE`, the table the validator reads) by `python -m sandbox.docs`.",
+        "",
+        "| Key | Allowed | Default | Meaning |",
+        "|---|---|---|---|",
+    ]
+    for k in EXPERIMENT_KEY_TABLE:
+        default = (
+            "" if k.default in (None, "") else (f"`{list(k.default)}`" if isinstance(k.default, tuple) else f"`{k.default}`")
+        )
+        out.append(f"| `{k.name}` | {_cell(k.allowed())} | {_cell(default)} | {_cell(k.help)} |")
+    return "\n".join(out)
+
+
 def generated_blocks() -> dict[str, Callable[[], str]]:
     return {
         "levers": lambda: lever_table_markdown("en"),
@@ -275,6 +292,7 @@ def generated_blocks() -> dict[str, Callable[[], str]]:
         "constants": constants_markdown,
         "outcomes": outcome_table_markdown,
         "columns": column_table_markdown,
+        "experiment_keys": experiment_keys_markdown,
     }
 
 

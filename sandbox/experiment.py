@@ -52,23 +52,70 @@ from .scenario import Scenario, _flatten, resolve_scenario
 from .validation import _MISSING, Problem, ScenarioError, check_known_key, check_override, read_text
 
 METHODS = ("grid", "list", "lhs", "sobol", "morris", "calibrate")
-EXPERIMENT_KEYS = {
-    "name": "a short name",
-    "description": "free text",
-    "scenarios": "list of preset names or scenario files",
-    "residents": "whole number, at least 100",
-    "years": "whole number, at least 1",
-    "seed": "master seed, a whole number >= 0",
-    "replicates": "whole number, at least 1",
-    "method": "one of " + ", ".join(METHODS),
-    "samples": "base sample size for lhs / sobol / morris",
-    "outcomes": "list of outcome names",
-    "morris_levels": "number of grid levels for Morris (even, >= 2)",
-    "second_order": "Sobol second-order indices (true/false)",
-    "year": "year whose outcomes are analysed (sensitivity / calibration); default the last",
-    "optimizer": "scipy.optimize.minimize method for calibration: nelder-mead or powell",
-    "max_evaluations": "calibration budget: parameter sets to simulate",
-}
+
+
+@dataclass(frozen=True)
+class ExperimentKey:
+    """One key of an experiment file's ``[experiment]`` table: its kind, allowed values, default
+    and help, as scenario levers are declared in the lever registry."""
+
+    name: str
+    kind: str  # int | bool | choice | str | names (a list of strings)
+    default: Any
+    help: str
+    lo: int | None = None
+    hi: int | None = None
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        if self.kind == "int":
+            return f"a whole number from {self.lo} to {self.hi}"
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "names":
+            return "a non-empty list of strings"
+        return "a string"
+
+    def check(self, value: Any) -> str | None:
+        """What is wrong with ``value`` (None when it is allowed)."""
+        k = self.kind
+        if k == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool) and self.lo <= value <= self.hi
+            return None if ok else f"must be {self.allowed()}"
+        if k == "bool":
+            return None if isinstance(value, bool) else "must be true or false"
+        if k == "choice":
+            return (
+                None if value in self.choices else f"not a valid {self.name}; allowed " + ", ".join(repr(c) for c in self.choices)
+            )
+        if k == "names":
+            ok = isinstance(value, list) and value and all(isinstance(x, str) for x in value)
+            return None if ok else f"must be {self.allowed()}"
+        return None if isinstance(value, str) else "must be a string"
+
+
+EXPERIMENT_KEY_TABLE: tuple[ExperimentKey, ...] = (
+    ExperimentKey("name", "str", "", "a short name (default: the file's name)"),
+    ExperimentKey("description", "str", "", "free text"),
+    ExperimentKey("scenarios", "names", ("baseline",), "preset names or scenario files (relative to this file)"),
+    ExperimentKey("residents", "int", 10_000, "residents simulated in each run", 100, 10_000_000),
+    ExperimentKey("years", "int", 3, "years simulated in each run", 1, 100),
+    ExperimentKey("seed", "int", 0, "master seed; the replicate seeds derive from it", 0, 2**63 - 1),
+    ExperimentKey("replicates", "int", 1, "runs of each design point, with the same seeds for every point", 1, 10_000),
+    ExperimentKey("method", "choice", "grid", "how the design points are made", choices=METHODS),
+    ExperimentKey("samples", "int", 8, "base sample size for lhs / sobol / morris", 1, 1_000_000),
+    ExperimentKey("outcomes", "names", None, "outcome names to record (default: every outcome tagged 'batch')"),
+    ExperimentKey("morris_levels", "int", 4, "number of grid levels for Morris (even)", 2, 100),
+    ExperimentKey("second_order", "bool", False, "Sobol second-order indices"),
+    ExperimentKey("year", "int", None, "year analysed by sensitivity / calibration (default: the last)", 1, 100),
+    ExperimentKey(
+        "optimizer", "choice", "nelder-mead", "scipy.optimize.minimize method for calibration", choices=("nelder-mead", "powell")
+    ),
+    ExperimentKey("max_evaluations", "int", 40, "calibration budget: parameter sets to simulate", 1, 100_000),
+)
+EXPERIMENT_KEYS: dict[str, ExperimentKey] = {k.name: k for k in EXPERIMENT_KEY_TABLE}
 TOP_KEYS = ("experiment", "fixed", "vary", "point", "target")
 VARY_KEYS = ("lever", "values", "range", "start")
 TARGET_KEYS = ("outcome", "value", "weight")
@@ -226,47 +273,32 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
     if not isinstance(ex, dict):
         bad("experiment", ex, "must be a table: [experiment]")
         ex = {}
+    given: dict[str, Any] = {}
     for k, v in ex.items():
         if k not in EXPERIMENT_KEYS:
             bad(f"experiment.{k}", v, "unknown key; valid keys under 'experiment': " + ", ".join(EXPERIMENT_KEYS))
-
-    def whole(key, default, lo, hi=None):
-        v = ex.get(key, default)
-        if not isinstance(v, int) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
-            rng = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
-            bad(f"experiment.{key}", v, f"must be a whole number {rng}")
-            return default
-        return v
-
-    residents = whole("residents", 10_000, 100, 10_000_000)
-    years = whole("years", 3, 1, 100)
-    seed = whole("seed", 0, 0, 2**63 - 1)
-    replicates = whole("replicates", 1, 1, 10_000)
-    samples = whole("samples", 8, 1, 1_000_000)
-    morris_levels = whole("morris_levels", 4, 2, 100)
-    max_evals = whole("max_evaluations", 40, 1, 100_000)
-    year = ex.get("year")
-    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1 <= year <= years):
+            continue
+        key = EXPERIMENT_KEYS[k]
+        if key.kind == "choice" and isinstance(v, str):
+            v = v.lower()
+        if key.name == "scenarios" and isinstance(v, str):
+            v = [v]
+        wrong = key.check(v)
+        if wrong:
+            bad(f"experiment.{k}", v, wrong)
+        else:
+            given[k] = v
+    for key in EXPERIMENT_KEY_TABLE:
+        given.setdefault(key.name, list(key.default) if isinstance(key.default, tuple) else key.default)
+    residents, years, seed, replicates = (given[k] for k in ("residents", "years", "seed", "replicates"))
+    samples, morris_levels, max_evals = given["samples"], given["morris_levels"], given["max_evaluations"]
+    method, optimizer, second_order = given["method"], given["optimizer"], given["second_order"]
+    year = given["year"]
+    if year is not None and year > years:
         bad("experiment.year", year, f"must be a whole number from 1 to years ({years})")
         year = None
-    method = ex.get("method", "grid")
-    if method not in METHODS:
-        bad("experiment.method", method, "not a valid method; allowed " + ", ".join(repr(m) for m in METHODS))
-        method = "grid"
-    optimizer = str(ex.get("optimizer", "nelder-mead")).lower()
-    if optimizer not in ("nelder-mead", "powell"):
-        bad("experiment.optimizer", ex.get("optimizer"), "allowed 'nelder-mead' or 'powell'")
-    second_order = ex.get("second_order", False)
-    if not isinstance(second_order, bool):
-        bad("experiment.second_order", second_order, "must be true or false")
-        second_order = False
 
-    scen = ex.get("scenarios", ["baseline"])
-    if isinstance(scen, str):
-        scen = [scen]
-    if not isinstance(scen, list) or not scen or not all(isinstance(s, str) for s in scen):
-        bad("experiment.scenarios", scen, "must be a non-empty list of preset names or scenario files")
-        scen = ["baseline"]
+    scen = given["scenarios"]
     if len(set(scen)) != len(scen):
         bad("experiment.scenarios", scen, "lists a scenario twice")
     base_scen: dict[str, Scenario] = {}
@@ -278,10 +310,7 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
     if method == "calibrate" and len(scen) != 1:
         bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
 
-    outcomes = ex.get("outcomes", list(BATCH_OUTCOMES))
-    if not isinstance(outcomes, list) or not outcomes or not all(isinstance(o, str) for o in outcomes):
-        bad("experiment.outcomes", outcomes, "must be a non-empty list of outcome names")
-        outcomes = list(BATCH_OUTCOMES)
+    outcomes = given["outcomes"] or list(BATCH_OUTCOMES)
     for o in outcomes:
         if o not in ALL_OUTCOMES:
             bad("experiment.outcomes", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
@@ -433,8 +462,8 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
     if method == "calibrate":
         outcomes = sorted(set(outcomes) | {t.outcome for t in targets}, key=list(ALL_OUTCOMES).index)
     exp = Experiment(
-        name=str(ex.get("name") or (Path(source).stem if source else "experiment")),
-        description=str(ex.get("description", "")),
+        name=str(given["name"] or (Path(source).stem if source else "experiment")),
+        description=str(given["description"]),
         scenarios=tuple(scen),
         residents=residents,
         years=years,

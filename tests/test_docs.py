@@ -23,7 +23,7 @@ def test_readme_and_model_doc_are_in_sync_with_the_registry_and_presets():
 
 
 def test_both_doc_files_hold_the_generated_lever_table():
-    for rel in docs.DOC_FILES:
+    for rel in ("README.md", "docs/model.md"):
         text = (ROOT / rel).read_text(encoding="utf-8")
         assert docs.start_marker("levers") in text and docs.end_marker("levers") in text, rel
 
@@ -138,3 +138,12 @@ def test_the_scenario_file_example_in_the_readme_loads_and_sets_what_it_says():
     assert sc.params_at(0)["signing.enabled"] is True
     assert sc.params_at(0)["reimbursement.signed_primary_bonus"] == 0.15
     assert sc.params_at(12)["reimbursement.bypass_penalty"] == 0.05
+
+
+def test_the_batch_guide_lists_every_experiment_key_the_validator_reads():
+    from sandbox.experiment import EXPERIMENT_KEY_TABLE
+
+    text = (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
+    assert docs.start_marker("experiment_keys") in text
+    for k in EXPERIMENT_KEY_TABLE:
+        assert f"| `{k.name}` |" in text
