@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .extras import require
 from .outcomes import OUTCOME, tagged
 from .params import BY_PATH
 from .rng import replicate_seeds
@@ -227,10 +228,12 @@ class Experiment:
             hi = np.array([b[1] for b in prob["bounds"]])
             X = lo + u * (hi - lo)
         elif self.method == "sobol":
+            require("batch", "SALib", what="a Sobol design (method = 'sobol')")
             from SALib.sample import sobol as sobol_sample
 
             X = sobol_sample.sample(prob, self.samples, calc_second_order=self.second_order, scramble=True, seed=self.seed)
         else:  # morris
+            require("batch", "SALib", what="a Morris design (method = 'morris')")
             from SALib.sample import morris as morris_sample
 
             X = morris_sample.sample(prob, self.samples, num_levels=self.morris_levels, seed=self.seed)
