@@ -71,25 +71,26 @@ def _progress_bar(total: int, quiet: bool):
     return update, bar.close
 
 
+def _fmt(v: float, unit: str, signed: bool = False) -> str:
+    """A value for a terminal table: shares as percent (points for differences), large numbers in M."""
+    if v != v:
+        return "—"
+    sign = "+" if signed and v > 0 else ""
+    if unit == "share":
+        return f"{sign}{100 * v:.1f}{' pp' if signed else '%'}"
+    if abs(v) >= 1e6:
+        return f"{sign}{v / 1e6:,.2f} M"
+    return f"{sign}{v:,.1f}"
+
+
 def print_summary_table(res) -> None:
     yearly = res.yearly()
     names = outcomes.tagged("cli")
     years = [int(y) for y in yearly.year]
     print(f"{'outcome':44s}" + "".join(f"{'year ' + str(y):>16s}" for y in years))
     for n in names:
-        label = outcomes.label(n, "en")
-        unit = outcomes.unit(n)
-        vals = []
-        for v in yearly[n]:
-            if v != v:
-                vals.append("—")
-            elif unit == "share":
-                vals.append(f"{100 * v:.1f}%")
-            elif abs(v) >= 1e6:
-                vals.append(f"{v / 1e6:,.2f} M")
-            else:
-                vals.append(f"{v:,.1f}")
-        print(f"{label:44s}" + "".join(f"{s:>16s}" for s in vals))
+        vals = [_fmt(v, outcomes.unit(n)) for v in yearly[n]]
+        print(f"{outcomes.label(n, 'en'):44s}" + "".join(f"{s:>16s}" for s in vals))
 
 
 def cmd_run(args) -> int:
@@ -118,6 +119,58 @@ def cmd_run(args) -> int:
             print(f"--out {args.out}: cannot write the results there ({e})", file=sys.stderr)
             return EXIT_BAD_INPUT
         print(f"wrote {len(files)} files to {args.out}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+    from .uncertainty import behaviour_draws
+
+    reforms = {ref: resolve_scenario(ref) for ref in args.reforms}
+    if args.baseline:
+        base_name, base = args.baseline, resolve_scenario(args.baseline)
+    else:
+        first = next(iter(reforms.values()))
+        base_name, base = "no reform (same district)", first.without_policy()
+    for name, sc in reforms.items():
+        if sc.district() != base.district():
+            print(f"note: {name} is in another district than {base_name}; the difference mixes place and policy", file=sys.stderr)
+    draws = behaviour_draws(args.behaviour_draws, args.seed) if args.behaviour_draws else None
+    total = (1 + (args.behaviour_draws or 0)) * (1 + len(reforms)) * args.replicates
+    print(
+        f"{len(reforms)} reform(s) against {base_name}: {args.residents:,} residents, {args.years} years, seed {args.seed}, "
+        f"{args.replicates} replicate(s), {args.behaviour_draws} behaviour draw(s): {total} runs",
+        file=sys.stderr,
+    )
+    cmp = compare({base_name: base, **reforms}, args.residents, args.years, args.seed, args.replicates, behaviour=draws)
+    head = cmp.headline()
+    rob = cmp.robustness()
+    for name in reforms:
+        print(f"\n{name} vs {base_name} (last year)")
+        cols = f"{'outcome':40s}{'baseline':>14s}{'reform':>14s}{'difference':>14s}"
+        if args.replicates > 1:
+            cols += f"{'seeds 10–90%':>26s}"
+        if draws:
+            cols += f"{'across behaviour':>26s}  sign"
+        print(cols)
+        for out in outcomes.tagged("card"):
+            unit = outcomes.unit(out)
+            b = head[(head.scenario == base_name) & (head.outcome == out)].iloc[0]
+            r = head[(head.scenario == name) & (head.outcome == out)].iloc[0]
+            line = f"{outcomes.label(out, 'en'):40s}{_fmt(b.value, unit):>14s}{_fmt(r.value, unit):>14s}{_fmt(r['diff'], unit, True):>14s}"
+            if args.replicates > 1:
+                line += f"{_fmt(r.diff_lo, unit, True) + ' … ' + _fmt(r.diff_hi, unit, True):>26s}"
+            if draws:
+                q = rob[(rob.scenario == name) & (rob.outcome == out)].iloc[0]
+                span = _fmt(q.draw_min, unit, True) + " … " + _fmt(q.draw_max, unit, True)
+                verdict = {"robust": "robust", "depends": "depends on assumptions", "none": "no effect"}[q.verdict]
+                line += f"{span:>26s}  {verdict}"
+            print(line)
+    if draws:
+        print(
+            f"\n'across behaviour': the paired difference under each of {len(draws)} draws of the behavioural parameters "
+            "from their plausible ranges (sandbox levers --plausible); 'robust' when its sign holds in every draw."
+        )
     return 0
 
 
@@ -311,6 +364,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a lever (repeatable)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
+    c = sub.add_parser(
+        "compare",
+        help="compare reforms with the same district without them (or --baseline), paired seeds, optional behaviour draws",
+    )
+    c.add_argument("reforms", nargs="+", help="scenario files or preset names")
+    c.add_argument("--baseline", help="scenario file or preset (default: the first reform's district without its policy)")
+    c.add_argument("--residents", type=int_at_least(100), default=20_000)
+    c.add_argument("--years", type=int_at_least(1), default=3)
+    c.add_argument("--seed", type=int_at_least(0), default=0)
+    c.add_argument("--replicates", type=int_at_least(1), default=1, help="seeds per scenario (intervals of the difference)")
+    c.add_argument(
+        "--behaviour-draws",
+        type=int_at_least(0),
+        default=0,
+        metavar="K",
+        help="run every scenario under K draws of the behavioural parameters from their plausible ranges",
+    )
+    c.set_defaults(func=cmd_compare)
     add_batch_commands(sub)
     return ap
 

@@ -102,3 +102,14 @@ def test_the_command_line_summary_shows_exactly_the_cli_outcomes(capsys, tmp_pat
     labels = [outcomes.label(n, "en") for n in outcomes.tagged("cli")]
     found = [lab for lab in shown if lab in set(labels)]
     assert found == labels
+
+
+def test_sandbox_compare_reads_a_reform_against_the_same_district_without_it(capsys):
+    assert main(["compare", "hangzhou_2016", "--residents", "3000", "--years", "1", "--replicates", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "hangzhou_2016 vs no reform (same district)" in out
+    assert "seeds 10–90%" in out
+    shown = [outcomes.label(n, "en") for n in outcomes.tagged("card")]
+    assert all(label in out for label in shown)
+    signing = next(line for line in out.splitlines() if line.startswith("Signing rate"))
+    assert signing.split()[2] == "0.0%"  # no contracts in the district without the reform
