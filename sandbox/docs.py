@@ -19,6 +19,7 @@ from typing import Any
 
 from . import outcomes
 from .experiment import EXPERIMENT_KEY_TABLE
+from .i18n import t
 from .params import GROUPS, REGISTRY, Lever
 
 DOC_FILES = ("README.md", "docs/model.md", "docs/batch.md")
@@ -62,8 +63,23 @@ def format_range(lever: Lever) -> str:
 
 
 _HEADERS = {
-    "en": ("Path", "Label", "Default", "Unit", "Range", "Source"),
-    "zh": ("参数路径", "名称", "默认值", "单位", "取值范围", "来源"),
+    "en": ("Path", "Label", "Default", "Unit", "Range", "Read", "Role", "Source"),
+    "zh": ("参数路径", "名称", "默认值", "单位", "取值范围", "读取", "角色", "来源"),
+}
+
+_LEGEND = {
+    "en": (
+        "*Read*: `start` — read once while the model is built, so a `[[phase]]` may not change it; "
+        "`monthly` — read every month, so a `[[phase]]` may change it. "
+        "*Role*: `policy` — what a reform changes; `place` — the district (population, prices, capacity, the fund); "
+        "`behaviour` — calibrated behaviour. A city's counterfactual without its reform "
+        "(`Scenario.without_policy()`) keeps its place and behaviour levers and takes the baseline's policy levers."
+    ),
+    "zh": (
+        "*读取*：建模时读取一次的参数不能在 `[[phase]]` 中修改；每月读取的参数可以。"
+        "*角色*：政策（改革所改变的）、辖区（人口、价格、容量、基金）、行为（校准参数）。"
+        "城市的“未改革”对照（`Scenario.without_policy()`）保留其辖区与行为参数，政策参数取基线值。"
+    ),
 }
 
 
@@ -73,7 +89,9 @@ def lever_table_markdown(lang: str = "en") -> str:
         raise ValueError(f"lang must be one of {', '.join(_HEADERS)}, got {lang!r}")
     head = _HEADERS[lang]
     out: list[str] = [
-        f"{len(REGISTRY)} levers in {len(GROUPS)} groups; generated from `sandbox/params.py` by `python -m sandbox.docs`."
+        f"{len(REGISTRY)} levers in {len(GROUPS)} groups; generated from `sandbox/levers.toml` by `python -m sandbox.docs`.",
+        "",
+        _LEGEND[lang],
     ]
     known = set(GROUPS)
     orphans = [lv for lv in REGISTRY if lv.group not in known]
@@ -87,7 +105,17 @@ def lever_table_markdown(lang: str = "en") -> str:
         out += ["", f"#### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for lv in levers:
             label = lv.label_en if lang == "en" else lv.label_zh
-            row = (f"`{lv.path}`", _cell(label), format_default(lv), _cell(lv.unit or "—"), format_range(lv), _cell(lv.source))
+            read, role = (lv.read, lv.role) if lang == "en" else (t(f"read_{lv.read}", lang), t(f"role_{lv.role}", lang))
+            row = (
+                f"`{lv.path}`",
+                _cell(label),
+                format_default(lv),
+                _cell(lv.unit or "—"),
+                format_range(lv),
+                read,
+                role,
+                _cell(lv.source),
+            )
             out.append("| " + " | ".join(row) + " |")
     return "\n".join(out)
 

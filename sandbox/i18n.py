@@ -99,6 +99,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "vs_no_reform": ("与未改革相比", "vs no reform"),
     "walk_shows": ("模型显示", "What the model shows"),
     "assumptions": ("假设与来源", "Assumptions and sources"),
+    "changed_policy": ("政策（改革内容）", "Policy (the reform)"),
+    "changed_place": ("辖区特征（非政策）", "District (the place, not policy)"),
+    "changed_behaviour": ("行为假设（校准参数，非政策）", "Behaviour assumptions (calibrated, not policy)"),
+    "read_start": ("建模时读取一次", "start"),
+    "read_monthly": ("每月读取", "monthly"),
+    "role_policy": ("政策", "policy"),
+    "role_place": ("辖区", "place"),
+    "role_behaviour": ("行为", "behaviour"),
     "model_version": ("模型版本", "Model version"),
 }
 

@@ -15,6 +15,38 @@ from .i18n import fmt_delta, fmt_value, lever_label, outcome_label, t
 from .params import BY_PATH
 from .results import git_commit
 
+# the levers changed by a scenario, shown in this order: the reform itself, then what is not policy
+ROLE_SECTIONS = (("policy", "changed_policy"), ("place", "changed_place"), ("behaviour", "changed_behaviour"))
+
+
+def _levers_changed(changes: dict[str, dict], lang: str) -> list[str]:
+    """HTML parts listing each scenario's changed levers: policy levers as the reform, then place
+    (district) and behaviour levers separately, each under its own labelled heading."""
+    e = html.escape
+    parts: list[str] = []
+    for name, ch in changes.items():
+        parts.append(f"<h3>{e(name)}</h3>")
+        if not ch:
+            parts.append(f"<p>{e(t('none_changed', lang))}</p>")
+            continue
+        for role, title in ROLE_SECTIONS:
+            rows = {path: v for path, v in ch.items() if BY_PATH[path].role == role}
+            if not rows:
+                continue
+            value_head = t("reform" if role == "policy" else "scenario", lang)
+            parts.append(
+                f"<h4>{e(t(title, lang))}</h4><table><tr><th>{e(t('levers', lang))}</th>"
+                f"<th>{e(t('default', lang))}</th><th>{e(value_head)}</th></tr>"
+            )
+            for path, v in rows.items():
+                lv = BY_PATH[path]
+                parts.append(
+                    f"<tr><td>{e(lever_label(lv, lang))} <code>{e(path)}</code></td>"
+                    f"<td>{e(str(lv.default))}</td><td>{e(str(v))}</td></tr>"
+                )
+            parts.append("</table>")
+    return parts
+
 
 def build_report(
     comparison: Comparison,
@@ -40,20 +72,7 @@ def build_report(
         f"{e(t('replicates', lang))} {len(comparison.runs[comparison.baseline])} · {date.today().isoformat()}</p>",
         f"<h2>{e(t('changed_levers', lang))}</h2>",
     ]
-    for name, ch in changes.items():
-        parts.append(f"<h3>{e(name)}</h3>")
-        if not ch:
-            parts.append(f"<p>{e(t('none_changed', lang))}</p>")
-            continue
-        parts.append(
-            f"<table><tr><th>{e(t('levers', lang))}</th><th>{e(t('default', lang))}</th><th>{e(t('reform', lang))}</th></tr>"
-        )
-        for path, v in ch.items():
-            lv = BY_PATH[path]
-            parts.append(
-                f"<tr><td>{e(lever_label(lv, lang))} <code>{e(path)}</code></td><td>{e(str(lv.default))}</td><td>{e(str(v))}</td></tr>"
-            )
-        parts.append("</table>")
+    parts += _levers_changed(changes, lang)
     parts.append(f"<h2>{e(t('headline', lang))}</h2><table><tr><th>{e(t('outcome', lang))}</th>")
     parts += [f"<th>{e(n)}</th>" for n in comparison.names]
     parts.append("</tr>")

@@ -13,9 +13,6 @@ from typing import Any
 from .params import BY_PATH, REGISTRY, defaults
 from .validation import Problem, ScenarioError, check_contradictions, check_override, check_phase_key, read_text
 
-# lever groups that describe the place, not the policy (see Scenario.district)
-DISTRICT_GROUPS = ("population", "prices")
-
 META_KEYS = ("name_en", "name_zh", "description_en", "description_zh", "source")
 RESERVED = ("meta", "phase")
 
@@ -171,21 +168,31 @@ class Scenario:
     def name(self) -> str:
         return self.meta.get("name_en") or (Path(self.path).stem if self.path else "custom")
 
+    def _changed_with_role(self, role: str) -> dict[str, Any]:
+        return {k: v for k, v in self.changed().items() if BY_PATH[k].role == role}
+
     def district(self) -> dict[str, Any]:
-        """The levers that describe the place rather than the policy (lever groups in
-        ``DISTRICT_GROUPS``: population, prices and capacity) where they differ from the defaults."""
-        return {k: v for k, v in self.changed().items() if BY_PATH[k].group in DISTRICT_GROUPS}
+        """The levers that describe the place (``role = "place"``: population, prices, capacity,
+        the fund) where they differ from the defaults."""
+        return self._changed_with_role("place")
 
     def policy(self) -> dict[str, Any]:
-        """The policy levers that differ from the defaults (everything but :meth:`district`)."""
-        return {k: v for k, v in self.changed().items() if BY_PATH[k].group not in DISTRICT_GROUPS}
+        """The policy levers (``role = "policy"``: what a reform changes) that differ from the defaults."""
+        return self._changed_with_role("policy")
+
+    def behaviour(self) -> dict[str, Any]:
+        """The calibrated behaviour levers (``role = "behaviour"``) that differ from the defaults:
+        assumptions about how people respond, neither the place nor the policy."""
+        return self._changed_with_role("behaviour")
 
     def without_policy(self) -> Scenario:
         """The same district under the baseline preset's policy: the counterfactual against which
-        this scenario's policy effect is read (same people, prices and capacity; same seed gives
-        the same illnesses)."""
+        this scenario's policy effect is read. It keeps this scenario's place and behaviour levers
+        (same people, prices, capacity and behaviour; same seed gives the same illnesses), so the
+        two differ only by policy levers."""
         base = Scenario.preset("baseline")
-        return base.with_overrides({k: v for k, v in self.params_at(0).items() if BY_PATH[k].group in DISTRICT_GROUPS})
+        kept = ("place", "behaviour")
+        return base.with_overrides({k: v for k, v in self.params_at(0).items() if BY_PATH[k].role in kept})
 
     def changed(self) -> dict[str, Any]:
         """Overrides that differ from the defaults (at month 0)."""

@@ -39,12 +39,11 @@ def _shown(v: Any) -> str:
     return repr(v)
 
 
-# Levers read only when the model is built; changing them in a phase would have no effect.
-START_ONLY_PREFIXES = ("population.", "capacity.", "fund.initial_months", "team.initial_effort", "signing.team_cap_households")
-
-
 def check_phase_key(key: str, value: Any, month: int) -> list[Problem]:
-    if month > 0 and key.startswith(START_ONLY_PREFIXES):
+    """A phase from ``month`` > 0 may change only levers the engine reads every month: one whose
+    ``read`` is "start" (read once while the model is built) would silently have no effect."""
+    lever = BY_PATH.get(key)
+    if month > 0 and lever is not None and lever.read == "start":
         return [
             Problem(
                 key,

@@ -146,8 +146,8 @@ def test_a_phase_that_changes_a_lever_read_only_at_start_is_rejected_with_a_reas
 
     with pytest.raises(ScenarioError, match="read only when the model starts"):
         Scenario.preset("baseline").with_overrides({"population.urban_share": 0.5}, month=12)
-    text = "[[phase]]\nmonth = 6\n[phase.set]\ncapacity.base_wait_days = 9.0\n"
-    with pytest.raises(ScenarioError, match="capacity.base_wait_days"):
+    text = "[[phase]]\nmonth = 6\n[phase.set]\ncapacity.tertiary_visits_per_1000 = 90.0\n"
+    with pytest.raises(ScenarioError, match="capacity.tertiary_visits_per_1000"):
         Scenario.from_toml(text, source="x.toml")
 
 
@@ -174,11 +174,11 @@ def test_results_by_group_add_up_to_the_whole_district_in_every_dimension():
         assert abs((part.signing_rate * part.residents).sum() - ts.signed.iloc[-1]) < 1e-6, dim
 
 
-def test_a_city_without_its_policy_keeps_its_district_and_takes_the_baseline_policy():
-    sc = Scenario.preset("hebei_county_alliance")
+def test_a_city_without_its_policy_keeps_its_district_and_behaviour_and_takes_the_baseline_policy():
+    sc = Scenario.preset("hebei_county_alliance").with_overrides({"behaviour.habit": 0.8})
     bare = sc.without_policy()
-    assert sc.district() and sc.policy()
-    assert bare.changed() == sc.district()
-    assert all(bare.params_at(0)[k] == v for k, v in sc.district().items())
+    assert sc.district() and sc.policy() and sc.behaviour() == {"behaviour.habit": 0.8}
+    assert bare.changed() == {**sc.district(), **sc.behaviour()}
+    assert all(bare.params_at(0)[k] == v for k, v in {**sc.district(), **sc.behaviour()}.items())
     assert bare.params_at(0)["hospital.payment_mode"] == Scenario.preset("baseline").params_at(0)["hospital.payment_mode"]
-    assert set(sc.district()) | set(sc.policy()) == set(sc.changed())
+    assert set(sc.district()) | set(sc.policy()) | set(sc.behaviour()) == set(sc.changed())

@@ -43,6 +43,11 @@ def render() -> None:
         for path, v in sc.district().items():
             lv = BY_PATH[path]
             st.markdown(f"- {lever_label(lv, lang())}: {fmt_lever_value(lv, v, lang())}")
+        if sc.behaviour():
+            st.markdown(f"**{tr('changed_behaviour')}**")
+            for path, v in sc.behaviour().items():
+                lv = BY_PATH[path]
+                st.markdown(f"- {lever_label(lv, lang())}: {fmt_lever_value(lv, v, lang())}")
     residents = min(default_residents(), 50_000)
     base_name, city_name = tr("walk_no_reform"), sc.meta["name_zh" if lang() == "zh" else "name_en"]
     cmp = compare({base_name: base, city_name: sc}, residents, 3, 1, run=run_for)
