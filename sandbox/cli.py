@@ -40,7 +40,8 @@ def cmd_levers(args) -> int:
             continue
         print(f"\n## {en} / {zh}")
         for lv in levers:
-            print(f"{lv.path:48s} {lv.default!s:>8} {lv.unit:22s} {lv.describe_range():28s} {lv.label_zh}")
+            plausible = f"  plausible {lv.plausible[0]:g}–{lv.plausible[1]:g}" if lv.plausible else ""
+            print(f"{lv.path:48s} {lv.default!s:>8} {lv.unit:22s} {lv.describe_range():28s} {lv.label_zh}{plausible}")
     return 0
 
 
@@ -163,13 +164,13 @@ def cmd_compare(args) -> int:
             if draws:
                 q = rob[(rob.scenario == name) & (rob.outcome == out)].iloc[0]
                 span = _fmt(q.draw_min, unit, True) + " … " + _fmt(q.draw_max, unit, True)
-                verdict = {"robust": "robust", "depends": "depends on assumptions", "none": "no effect"}[q.verdict]
+                verdict = {"robust": "robust", "depends": "depends on assumptions", "none": "no effect", "n/a": "—"}[q.verdict]
                 line += f"{span:>26s}  {verdict}"
             print(line)
     if draws:
         print(
             f"\n'across behaviour': the paired difference under each of {len(draws)} draws of the behavioural parameters "
-            "from their plausible ranges (sandbox levers --plausible); 'robust' when its sign holds in every draw."
+            "from their plausible ranges (sandbox levers; docs/calibration.md); 'robust' when its sign holds in every draw."
         )
     return 0
 

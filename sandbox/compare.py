@@ -71,24 +71,25 @@ class Comparison:
 
     def robustness(self) -> pd.DataFrame:
         """For each reform × outcome: the paired difference against the baseline under default
-        behaviour, its range across the behaviour draws (each draw's difference is the replicate
-        mean of paired runs under that draw), and whether its sign holds across them
-        (``robust``), flips (``depends``) or is zero in every draw (``none``). Empty without draws."""
+        behaviour, its range across plausible behaviour (the defaults and every draw; each
+        difference is the replicate mean of paired runs), and whether its sign holds across them
+        all (``robust``), flips (``depends``) or is zero everywhere (``none``). Empty without draws."""
         if not self.draw_runs:
             return pd.DataFrame(columns=["scenario", "outcome", "diff", "draw_min", "draw_max", "draws", "verdict"])
         rows = []
         for name in self.names[1:]:
             for out in self.runs[name][0].summary:
-                per_draw = np.array([_mean_diff(d[name], d[self.baseline], out) for d in self.draw_runs])
+                default = _mean_diff(self.runs[name], self.runs[self.baseline], out)
+                per_draw = np.array([default] + [_mean_diff(d[name], d[self.baseline], out) for d in self.draw_runs])
                 finite = per_draw[np.isfinite(per_draw)]
                 rows.append(
                     {
                         "scenario": name,
                         "outcome": out,
-                        "diff": _mean_diff(self.runs[name], self.runs[self.baseline], out),
+                        "diff": default,
                         "draw_min": float(finite.min()) if finite.size else float("nan"),
                         "draw_max": float(finite.max()) if finite.size else float("nan"),
-                        "draws": len(per_draw),
+                        "draws": len(self.draw_runs),
                         "verdict": sign_verdict(per_draw),
                     }
                 )

@@ -22,8 +22,8 @@ from .experiment import EXPERIMENT_KEY_TABLE
 from .i18n import t
 from .params import GROUPS, REGISTRY, Lever
 
-DOC_FILES = ("README.md", "docs/model.md", "docs/batch.md")
-BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns", "experiment_keys")
+DOC_FILES = ("README.md", "docs/model.md", "docs/batch.md", "docs/calibration.md")
+BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns", "experiment_keys", "plausible")
 
 
 def project_root() -> Path:
@@ -297,6 +297,23 @@ def column_table_markdown() -> str:
     return "\n".join(out)
 
 
+def plausible_ranges_markdown() -> str:
+    """Every behavioural lever with its default and the range the evidence leaves plausible."""
+    rows = [lv for lv in REGISTRY if lv.plausible is not None]
+    out = [
+        f"{len(rows)} behavioural levers; generated from `sandbox/levers.toml` by `python -m sandbox.docs`.",
+        "",
+        "| Lever | Label | Default | Plausible range | Why |",
+        "|---|---|---|---|---|",
+    ]
+    for lv in rows:
+        lo, hi = lv.plausible
+        out.append(
+            f"| `{lv.path}` | {_cell(lv.label_en)} | {format_default(lv)} | {_number(lo)} – {_number(hi)} | {_cell(lv.plausible_source)} |"
+        )
+    return "\n".join(out)
+
+
 def experiment_keys_markdown() -> str:
     """The keys of an experiment file's ``[experiment]`` table, from the one table the validator reads."""
     out = [
@@ -321,6 +338,7 @@ def generated_blocks() -> dict[str, Callable[[], str]]:
         "outcomes": outcome_table_markdown,
         "columns": column_table_markdown,
         "experiment_keys": experiment_keys_markdown,
+        "plausible": plausible_ranges_markdown,
     }
 
 

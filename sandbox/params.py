@@ -89,6 +89,9 @@ class Lever:
     choices: tuple[str, ...] = field(default_factory=tuple)
     read: str = field(kw_only=True)  # start | monthly
     role: str = field(kw_only=True)  # policy | place | behaviour
+    # behavioural levers: the range the evidence leaves plausible (within lo..hi), and its source
+    plausible: tuple[float, float] | None = field(default=None, kw_only=True)
+    plausible_source: str = field(default="", kw_only=True)
 
     def describe_range(self) -> str:
         if self.kind == "bool":
@@ -115,7 +118,7 @@ class Registry:
 _TEXT_FIELDS = ("label_en", "label_zh", "help_en", "help_zh", "source")
 _REQUIRED = ("path", "kind", "default", "read", "role", "group", *_TEXT_FIELDS)
 _NUMERIC = ("lo", "hi", "unit")
-_FIELDS = (*_REQUIRED, *_NUMERIC, "choices", "axes")
+_FIELDS = (*_REQUIRED, *_NUMERIC, "choices", "axes", "plausible", "plausible_source")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
@@ -198,7 +201,25 @@ def _problems(f: dict[str, Any], groups: Mapping[str, tuple[str, str]]) -> list[
             out.append(f"default {d!r} is not one of its choices {f.get('choices')!r}")
     if kind != "choice" and "choices" in f:
         out.append("only a choice lever has field 'choices'")
+    out += _plausible_problems(f)
     return out
+
+
+def _plausible_problems(f: dict[str, Any]) -> list[str]:
+    """A behavioural number lever has a plausible range [a, b] with lo <= a <= default <= b <= hi
+    and a source; other levers have none."""
+    pl, src = f.get("plausible"), f.get("plausible_source")
+    numeric_behaviour = f.get("role") == "behaviour" and f.get("kind") in ("float", "int")
+    if not numeric_behaviour:
+        return ["only a numeric behaviour lever has a plausible range"] if pl is not None or src is not None else []
+    if pl is None or not src:
+        return ["a numeric behaviour lever needs fields 'plausible' = [low, high] and 'plausible_source'"]
+    if not (isinstance(pl, list) and len(pl) == 2 and all(_number(x) for x in pl)):
+        return [f"plausible = {pl!r} must be [low, high]"]
+    lo, hi, d = f.get("lo"), f.get("hi"), f.get("default")
+    if _number(lo) and _number(hi) and _number(d) and not lo <= pl[0] <= d <= pl[1] <= hi:
+        return [f"plausible = {pl!r} must hold the default {d!r} and lie within [{lo}, {hi}]"]
+    return []
 
 
 def _lever(f: dict[str, Any]) -> Lever:
@@ -218,6 +239,8 @@ def _lever(f: dict[str, Any]) -> Lever:
         tuple(f.get("choices", ())),
         read=f["read"],
         role=f["role"],
+        plausible=tuple(float(x) for x in f["plausible"]) if "plausible" in f else None,
+        plausible_source=f.get("plausible_source", ""),
     )
 
 

@@ -64,16 +64,17 @@ def behaviour_draws(k: int, seed: int, ranges: tuple[BehaviourRange, ...] | None
     return draws
 
 
-VERDICTS = ("robust", "depends", "none")
+VERDICTS = ("robust", "depends", "none", "n/a")
 
 
 def sign_verdict(diffs: np.ndarray) -> str:
     """``robust`` when the differences across draws all have one sign, ``none`` when every draw
-    gives no difference, else ``depends`` (the sign depends on behavioural assumptions)."""
+    gives no difference, ``n/a`` when the difference is undefined (e.g. a share of signed residents
+    where nobody signs), else ``depends`` (the sign depends on behavioural assumptions)."""
     d = np.asarray(diffs, dtype=float)
     d = d[np.isfinite(d)]
     if d.size == 0:
-        return "depends"
+        return "n/a"
     scale = float(np.max(np.abs(d)))
     if scale == 0.0:
         return "none"
