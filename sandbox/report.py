@@ -48,6 +48,29 @@ def _levers_changed(changes: dict[str, dict], lang: str) -> list[str]:
     return parts
 
 
+def _robustness_section(comparison: Comparison, lang: str) -> list[str]:
+    """The headline differences with their range across behaviour draws and the verdict on their
+    sign (nothing when the comparison ran without draws)."""
+    if not comparison.draws:
+        return []
+    e = html.escape
+    rob = comparison.robustness()
+    parts = [
+        f"<h2>{e(t('robustness', lang))}</h2><p>{e(t('robustness_caption', lang))} ({len(comparison.draws)} "
+        f"{e(t('behaviour_draws', lang))})</p><table><tr><th>{e(t('scenario', lang))}</th><th>{e(t('outcome', lang))}</th>"
+        f"<th>{e(t('difference', lang))}</th><th>{e(t('across_behaviour', lang))}</th><th>{e(t('verdict', lang))}</th></tr>"
+    ]
+    for _, r in rob[rob.outcome.isin(outcomes.tagged("report"))].iterrows():
+        unit = outcomes.unit(r.outcome)
+        span = f"{fmt_delta(r.draw_min, unit, lang)} … {fmt_delta(r.draw_max, unit, lang)}"
+        parts.append(
+            f"<tr><td>{e(r.scenario)}</td><td>{e(outcome_label(r.outcome, lang))}</td><td>{e(fmt_delta(r['diff'], unit, lang))}</td>"
+            f"<td>{e(span)}</td><td>{e(t(f'verdict_{r.verdict}', lang))}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
+
+
 def build_report(
     comparison: Comparison,
     changes: dict[str, dict],
@@ -87,6 +110,7 @@ def build_report(
             parts.append(f"<td>{e(cell)}</td>")
         parts.append("</tr>")
     parts.append("</table>")
+    parts += _robustness_section(comparison, lang)
     for i, fig in enumerate(figures):
         parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
     parts.append(f"<h2>{e(t('assumptions', lang))}</h2><ul>")

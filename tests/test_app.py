@@ -297,3 +297,16 @@ def test_the_run_store_keeps_the_most_recently_used_runs():
     assert store.get("a") == 1  # "a" is now the most recently used
     store.put("c", 3)
     assert store.get("b") is None and store.get("a") == 1 and store.get("c") == 3
+
+
+def test_behaviour_draws_show_each_headline_difference_with_its_range_and_verdict():
+    at = _app()
+    assert not at.dataframe or all("结论" not in df.value.columns for df in at.dataframe)
+    at.slider(key="draws").set_value(2).run()
+    assert not at.exception
+    assert any(sub.value == "对行为假设的稳健性" for sub in at.subheader)
+    table = next(df.value for df in at.dataframe if "结论" in df.value.columns)
+    signing = table[table["指标"] == "签约率"].iloc[0]
+    assert signing["结论"] == "稳健"  # the reform signs residents under every plausible behaviour
+    assert set(table["结论"]) <= {"稳健", "取决于行为假设", "无影响", "—"}
+    assert at.query_params["draws"] in ("2", ["2"])  # the link keeps the setting

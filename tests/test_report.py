@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from sandbox import outcomes
 from sandbox.compare import compare
 from sandbox.i18n import fmt_delta, fmt_lever_value, fmt_number, fmt_value
 from sandbox.params import BY_PATH
@@ -80,3 +81,15 @@ def test_every_lever_unit_has_a_chinese_name():
 
     missing = sorted({lv.unit for lv in REGISTRY} - set(LEVER_UNITS_ZH))
     assert not missing, f"add these units to LEVER_UNITS_ZH in sandbox/i18n.py: {missing}"
+
+
+def test_the_report_shows_the_range_across_behaviour_draws_only_when_draws_were_run():
+    base = Scenario.preset("hangzhou_2016").without_policy()
+    reform = Scenario.preset("hangzhou_2016")
+    plain = compare({"base": base, "reform": reform}, residents=2000, years=1, seed=1)
+    drawn = compare({"base": base, "reform": reform}, residents=2000, years=1, seed=1, behaviour=[{"behaviour.habit": 0.2}])
+    without = build_report(plain, {"reform": {}}, "en", 2000, 1, 1, [])
+    with_draws = build_report(drawn, {"reform": {}}, "en", 2000, 1, 1, [])
+    assert "Robustness to behavioural assumptions" not in without
+    assert "Robustness to behavioural assumptions" in with_draws and "Range across behaviour" in with_draws
+    assert with_draws.count("<td>reform</td>") == len(outcomes.tagged("report"))

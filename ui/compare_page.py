@@ -17,6 +17,7 @@ from sandbox.i18n import fmt_delta, fmt_value, label, lever_label, outcome_label
 from sandbox.params import BY_PATH
 from sandbox.report import build_report
 from sandbox.scenario import Scenario, list_presets
+from sandbox.uncertainty import behaviour_draws
 from sandbox.validation import ScenarioError
 
 from . import builder
@@ -66,6 +67,7 @@ def _init_state() -> None:
     st.session_state.residents = residents if residents in sizes else default_residents()
     st.session_state.years = _int_param(q.get("years"), 3, 1, 5)
     st.session_state.replicates = _int_param(q.get("reps"), 1, 1, 10)
+    st.session_state.draws = _int_param(q.get("draws"), 0, 0, 8)
     st.session_state.seed = _int_param(q.get("seed"), 1, 0, 2**31 - 1)
     st.session_state._initialised = True
 
@@ -198,12 +200,13 @@ def render() -> None:
         c[1].selectbox, tr("reform_preset"), names, "preset", preset_label, default="hangzhou_2016", on_change=_on_preset_change
     )
     translated_choice(c[2].multiselect, tr("more_reforms"), names, "also", preset_label, default=[], max_selections=3)
-    c = st.columns(4)
+    c = st.columns(5)
     sizes = sorted(set(SIZES) | {default_residents()})
     c[0].selectbox(tr("residents"), sizes, key="residents", format_func=lambda n: f"{n:,}")
     c[1].slider(tr("years"), 1, 5, key="years")
     c[2].slider(tr("replicates"), 1, 10, key="replicates")
-    c[3].number_input(tr("seed"), min_value=0, max_value=2**31 - 1, step=1, key="seed")
+    c[3].slider(tr("behaviour_draws"), 0, 8, key="draws", help=tr("behaviour_draws_help"))
+    c[4].number_input(tr("seed"), min_value=0, max_value=2**31 - 1, step=1, key="seed")
 
     base_values = builder.preset_values(st.session_state.preset)
     with st.sidebar:
@@ -229,6 +232,7 @@ def render() -> None:
             "n": str(st.session_state.residents),
             "years": str(st.session_state.years),
             "reps": str(st.session_state.replicates),
+            "draws": str(st.session_state.draws),
             "seed": str(int(st.session_state.seed)),
         }
     )
@@ -251,10 +255,13 @@ def render() -> None:
         st.session_state.replicates,
         run=run_for,
         progress=bar,
+        behaviour=behaviour_draws(st.session_state.draws, int(st.session_state.seed)) if st.session_state.draws else None,
     )
     bar.empty()
     head = cmp.headline()
     _cards(cmp, head)
+    if cmp.draws and not st.session_state.get("present"):
+        _robustness(cmp)
     if st.session_state.get("present"):
         st.plotly_chart(_ts_figure(cmp, "primary_care_share"), width="stretch")
         return
@@ -311,6 +318,26 @@ def _cards(cmp, head: pd.DataFrame) -> None:
             cols[i % per_row].metric(outcome_label(out, lang()), fmt_value(row.value, unit, lang()), delta, delta_color="off")
     if reps > 1:
         st.caption(tr("interval"))
+
+
+def _robustness(cmp) -> None:
+    """The headline differences with their range across behaviour draws and whether the sign holds."""
+    st.subheader(tr("robustness"))
+    rob = cmp.robustness()
+    rows = []
+    for _, r in rob[rob.outcome.isin(CARD_OUTCOMES)].iterrows():
+        unit = outcomes.unit(r.outcome)
+        rows.append(
+            {
+                tr("scenario"): r.scenario,
+                tr("outcome"): outcome_label(r.outcome, lang()),
+                tr("difference"): fmt_delta(r["diff"], unit, lang()),
+                tr("across_behaviour"): f"{fmt_delta(r.draw_min, unit, lang())} … {fmt_delta(r.draw_max, unit, lang())}",
+                tr("verdict"): tr(f"verdict_{r.verdict}"),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(tr("robustness_caption"))
 
 
 def _downloads(cmp, reform: Scenario, changes: dict, scenarios: dict, figs: list) -> None:
