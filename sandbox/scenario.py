@@ -200,9 +200,9 @@ class Scenario:
         return {k: v for k, v in self.overrides.items() if d[k] != v}
 
     def to_dict(self) -> dict[str, Any]:
-        """The fully resolved levers at month 0 (dotted path → value), plus phases if any."""
-        out = self.params_at(0)
-        return out
+        """Every lever's value at month 0 (dotted path → value), defaults included. Phased changes
+        are not in it: read them from :attr:`phases`, or take :meth:`params_at` of a later month."""
+        return self.params_at(0)
 
     def to_toml(self, full: bool = True) -> str:
         """TOML text that :meth:`Scenario.load` reads back: every resolved lever (``full``) or only

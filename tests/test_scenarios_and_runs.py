@@ -182,3 +182,10 @@ def test_a_city_without_its_policy_keeps_its_district_and_behaviour_and_takes_th
     assert all(bare.params_at(0)[k] == v for k, v in {**sc.district(), **sc.behaviour()}.items())
     assert bare.params_at(0)["hospital.payment_mode"] == Scenario.preset("baseline").params_at(0)["hospital.payment_mode"]
     assert set(sc.district()) | set(sc.policy()) | set(sc.behaviour()) == set(sc.changed())
+
+
+def test_to_dict_holds_every_lever_at_month_0_and_leaves_phased_changes_to_the_phases():
+    sc = Scenario.preset("baseline").with_overrides({"reimbursement.outpatient.primary": 0.7}, month=12)
+    assert sc.to_dict() == Scenario.preset("baseline").to_dict()
+    assert sc.params_at(12)["reimbursement.outpatient.primary"] == 0.7
+    assert sc.phases[0].overrides == {"reimbursement.outpatient.primary": 0.7}
