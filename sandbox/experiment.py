@@ -259,27 +259,34 @@ def load_experiment(path: str | Path) -> Experiment:
     return parse_experiment(read_text(path), source=str(path))
 
 
-def parse_experiment(text: str, source: str | None = None) -> Experiment:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError([Problem("toml", "(file)", f"not valid TOML: {e}", file=source)]) from None
-    probs: list[Problem] = []
+class _Problems(list):
+    """The problems found so far in one experiment file."""
 
-    def bad(key, value, msg):
-        probs.append(Problem(key, value, msg, file=source))
+    def __init__(self, source: str | None) -> None:
+        super().__init__()
+        self.source = source
 
+    def bad(self, key: str, value: Any, msg: str) -> None:
+        self.append(Problem(key, value, msg, file=self.source))
+
+    def add(self, problems, key: str) -> None:
+        """Problems of a nested check, their key rewritten as ``key.format(problem's key)``."""
+        self.extend(replace(p, key=key.format(p.key), file=p.file or self.source) for p in problems)
+
+
+def _header(data: dict, probs: _Problems) -> dict[str, Any]:
+    """The ``[experiment]`` table checked against :data:`EXPERIMENT_KEY_TABLE`, defaults filled in."""
     for k in data:
         if k not in TOP_KEYS:
-            bad(k, data[k], "unknown section; valid sections: [experiment], [fixed], [[vary]], [[point]], [[target]]")
+            probs.bad(k, data[k], "unknown section; valid sections: [experiment], [fixed], [[vary]], [[point]], [[target]]")
     ex = data.get("experiment", {})
     if not isinstance(ex, dict):
-        bad("experiment", ex, "must be a table: [experiment]")
+        probs.bad("experiment", ex, "must be a table: [experiment]")
         ex = {}
     given: dict[str, Any] = {}
     for k, v in ex.items():
         if k not in EXPERIMENT_KEYS:
-            bad(f"experiment.{k}", v, "unknown key; valid keys under 'experiment': " + ", ".join(EXPERIMENT_KEYS))
+            probs.bad(f"experiment.{k}", v, "unknown key; valid keys under 'experiment': " + ", ".join(EXPERIMENT_KEYS))
             continue
         key = EXPERIMENT_KEYS[k]
         if key.kind == "choice" and isinstance(v, str):
@@ -288,220 +295,246 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
             v = [v]
         wrong = key.check(v)
         if wrong:
-            bad(f"experiment.{k}", v, wrong)
+            probs.bad(f"experiment.{k}", v, wrong)
         else:
             given[k] = v
     for key in EXPERIMENT_KEY_TABLE:
         given.setdefault(key.name, list(key.default) if isinstance(key.default, tuple) else key.default)
-    residents, years, seed, replicates = (given[k] for k in ("residents", "years", "seed", "replicates"))
-    samples, morris_levels, max_evals = given["samples"], given["morris_levels"], given["max_evaluations"]
-    method, optimizer, second_order = given["method"], given["optimizer"], given["second_order"]
-    year = given["year"]
-    if year is not None and year > years:
-        bad("experiment.year", year, f"must be a whole number from 1 to years ({years})")
-        year = None
+    if given["year"] is not None and given["year"] > given["years"]:
+        probs.bad("experiment.year", given["year"], f"must be a whole number from 1 to years ({given['years']})")
+        given["year"] = None
+    given["outcomes"] = given["outcomes"] or list(BATCH_OUTCOMES)
+    for o in given["outcomes"]:
+        if o not in ALL_OUTCOMES:
+            probs.bad("experiment.outcomes", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
+    return given
 
-    scen = given["scenarios"]
+
+def _scenarios(scen: list[str], method: str, probs: _Problems) -> dict[str, Scenario]:
+    """Each scenario reference resolved (relative to the experiment file)."""
     if len(set(scen)) != len(scen):
-        bad("experiment.scenarios", scen, "lists a scenario twice")
-    base_scen: dict[str, Scenario] = {}
+        probs.bad("experiment.scenarios", scen, "lists a scenario twice")
+    found: dict[str, Scenario] = {}
     for s in scen:
         try:
-            base_scen[s] = resolve_scenario(s, source)
+            found[s] = resolve_scenario(s, probs.source)
         except ScenarioError as e:
-            probs.extend(replace(p, key=f"experiment.scenarios: {p.key}", file=p.file or source) for p in e.problems)
+            probs.add(e.problems, "experiment.scenarios: {}")
     if method == "calibrate" and len(scen) != 1:
-        bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
+        probs.bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
+    return found
 
-    outcomes = given["outcomes"] or list(BATCH_OUTCOMES)
-    for o in outcomes:
-        if o not in ALL_OUTCOMES:
-            bad("experiment.outcomes", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
 
-    # fixed overrides
+def _fixed(data: dict, probs: _Problems) -> dict[str, Any]:
     fixed_raw = data.get("fixed", {})
     if not isinstance(fixed_raw, dict):
-        bad("fixed", fixed_raw, "must be a table of lever overrides: [fixed] with key = value lines")
+        probs.bad("fixed", fixed_raw, "must be a table of lever overrides: [fixed] with key = value lines")
         fixed_raw = {}
     fixed = _flatten(fixed_raw)
     for k, v in fixed.items():
-        probs.extend(replace(p, key=f"fixed.{p.key}", file=source) for p in check_override(k, v))
+        probs.add(check_override(k, v), "fixed.{}")
+    return fixed
 
-    # varied levers
+
+def _vary_range(key: str, v: dict, lever: str, method: str, probs: _Problems) -> Vary | None:
+    """A ``[[vary]]`` table of a sampling method (lhs, sobol, morris, calibrate): a range."""
+    lv = BY_PATH[lever]
+    values, rng, start = v.get("values"), v.get("range"), v.get("start")
+    if values is not None:
+        probs.bad(f"{key}.values", values, f"method {method!r} samples from a range; use range = [lo, hi] instead of values")
+    if lv.kind not in ("float", "int"):
+        probs.bad(
+            f"{key}.lever", lever, f"method {method!r} needs a numeric lever; this one is {lv.kind} ({lv.describe_range()})"
+        )
+        return None
+    if not (
+        isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)
+    ):
+        probs.bad(f"{key}.range", rng, "must be [lo, hi], two numbers")
+        return None
+    lo, hi = float(rng[0]), float(rng[1])
+    if not lo < hi:
+        probs.bad(f"{key}.range", rng, "lo must be below hi")
+    for x in (lo, hi):
+        probs.add(check_range_only(lever, x), f"{key}.range ({lever})")
+    if start is not None and (not isinstance(start, (int, float)) or isinstance(start, bool) or not lo <= start <= hi):
+        probs.bad(f"{key}.start", start, f"must be a number inside the range [{lo}, {hi}]")
+        start = None
+    return Vary(lever, None, (lo, hi), None if start is None else float(start))
+
+
+def _vary_values(key: str, v: dict, lever: str, method: str, probs: _Problems) -> Vary | None:
+    """A ``[[vary]]`` table of grid or list: values."""
+    values, rng = v.get("values"), v.get("range")
+    if rng is not None:
+        probs.bad(f"{key}.range", rng, f"method {method!r} takes values = [...]; ranges are for lhs, sobol, morris and calibrate")
+    if not isinstance(values, list) or not values:
+        probs.bad(f"{key}.values", values, "must be a non-empty list of lever values")
+        return None
+    before = len(probs)
+    for x in values:
+        probs.add(check_override(lever, x), f"{key}.values ({{}})")
+    return Vary(lever, tuple(values)) if len(probs) == before else None
+
+
+def _vary(data: dict, method: str, probs: _Problems) -> tuple[list, list[Vary]]:
+    """The raw ``[[vary]]`` tables and the checked ones."""
     vary_raw = data.get("vary", [])
     if not isinstance(vary_raw, list):
-        bad("vary", vary_raw, "must be an array of tables: [[vary]] with lever = ... and values = [...] or range = [lo, hi]")
+        probs.bad(
+            "vary", vary_raw, "must be an array of tables: [[vary]] with lever = ... and values = [...] or range = [lo, hi]"
+        )
         vary_raw = []
     vary: list[Vary] = []
     for i, v in enumerate(vary_raw):
         key = f"vary[{i}]"
         if not isinstance(v, dict):
-            bad(key, v, "must be a table with lever = ... and values = [...] or range = [lo, hi]")
+            probs.bad(key, v, "must be a table with lever = ... and values = [...] or range = [lo, hi]")
             continue
         for k in v:
             if k not in VARY_KEYS:
-                bad(f"{key}.{k}", v[k], "unknown key; valid keys in [[vary]]: " + ", ".join(VARY_KEYS))
+                probs.bad(f"{key}.{k}", v[k], "unknown key; valid keys in [[vary]]: " + ", ".join(VARY_KEYS))
         lever = v.get("lever")
         if not isinstance(lever, str):
-            bad(f"{key}.lever", lever, "missing or not a string; name a lever path (run 'sandbox levers')")
+            probs.bad(f"{key}.lever", lever, "missing or not a string; name a lever path (run 'sandbox levers')")
             continue
         if lever not in BY_PATH:
-            probs.extend(replace(p, key=f"{key}.lever", file=source) for p in check_known_key(lever, lever))
+            probs.add(check_known_key(lever, lever), f"{key}.lever")
             continue
         if lever in [x.lever for x in vary]:
-            bad(f"{key}.lever", lever, "varied twice")
-        lv = BY_PATH[lever]
-        values = v.get("values")
-        rng = v.get("range")
-        start = v.get("start")
-        needs_range = method in ("lhs", "sobol", "morris", "calibrate")
-        if needs_range:
-            if values is not None:
-                bad(f"{key}.values", values, f"method {method!r} samples from a range; use range = [lo, hi] instead of values")
-            if lv.kind not in ("float", "int"):
-                bad(
-                    f"{key}.lever",
-                    lever,
-                    f"method {method!r} needs a numeric lever; this one is {lv.kind} ({lv.describe_range()})",
-                )
-                continue
-            if not (
-                isinstance(rng, list)
-                and len(rng) == 2
-                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in rng)
-            ):
-                bad(f"{key}.range", rng, "must be [lo, hi], two numbers")
-                continue
-            lo, hi = float(rng[0]), float(rng[1])
-            if not lo < hi:
-                bad(f"{key}.range", rng, "lo must be below hi")
-            for x in (lo, hi):
-                for p in check_range_only(lever, x):
-                    probs.append(replace(p, key=f"{key}.range ({lever})", file=source))
-            if start is not None:
-                if not isinstance(start, (int, float)) or isinstance(start, bool) or not lo <= start <= hi:
-                    bad(f"{key}.start", start, f"must be a number inside the range [{lo}, {hi}]")
-                    start = None
-            vary.append(Vary(lever, None, (lo, hi), None if start is None else float(start)))
-        else:
-            if rng is not None:
-                bad(
-                    f"{key}.range",
-                    rng,
-                    f"method {method!r} takes values = [...]; ranges are for lhs, sobol, morris and calibrate",
-                )
-            if not isinstance(values, list) or not values:
-                bad(f"{key}.values", values, "must be a non-empty list of lever values")
-                continue
-            ok = True
-            for x in values:
-                for p in check_override(lever, x):
-                    probs.append(replace(p, key=f"{key}.values ({p.key})", file=source))
-                    ok = False
-            if ok:
-                vary.append(Vary(lever, tuple(values)))
+            probs.bad(f"{key}.lever", lever, "varied twice")
+        sampled = method in ("lhs", "sobol", "morris", "calibrate")
+        checked = (_vary_range if sampled else _vary_values)(key, v, lever, method, probs)
+        if checked is not None:
+            vary.append(checked)
+    return vary_raw, vary
 
-    # explicit points
+
+def _points(data: dict, probs: _Problems) -> tuple[list, list[dict]]:
     pts_raw = data.get("point", [])
     points: list[dict] = []
     if not isinstance(pts_raw, list):
-        bad("point", pts_raw, "must be an array of tables: [[point]] with lever = value lines")
+        probs.bad("point", pts_raw, "must be an array of tables: [[point]] with lever = value lines")
         pts_raw = []
     for i, p in enumerate(pts_raw):
         if not isinstance(p, dict):
-            bad(f"point[{i}]", p, "must be a table of lever = value lines (and optionally label)")
+            probs.bad(f"point[{i}]", p, "must be a table of lever = value lines (and optionally label)")
             continue
         flat = _flatten({k: v for k, v in p.items() if k != "label"})
         for k, v in flat.items():
-            probs.extend(replace(pr, key=f"point[{i}].{pr.key}", file=source) for pr in check_override(k, v))
+            probs.add(check_override(k, v), f"point[{i}].{{}}")
         if "label" in p:
             flat["label"] = str(p["label"])
         points.append(flat)
+    return pts_raw, points
 
-    # targets
+
+def _targets(data: dict, probs: _Problems) -> tuple[list, list[Target]]:
     tg_raw = data.get("target", [])
     targets: list[Target] = []
     if not isinstance(tg_raw, list):
-        bad("target", tg_raw, "must be an array of tables: [[target]] with outcome = ... and value = ...")
+        probs.bad("target", tg_raw, "must be an array of tables: [[target]] with outcome = ... and value = ...")
         tg_raw = []
     for i, t in enumerate(tg_raw):
         key = f"target[{i}]"
         if not isinstance(t, dict):
-            bad(key, t, "must be a table with outcome = ... and value = ...")
+            probs.bad(key, t, "must be a table with outcome = ... and value = ...")
             continue
         for k in t:
             if k not in TARGET_KEYS:
-                bad(f"{key}.{k}", t[k], "unknown key; valid keys in [[target]]: " + ", ".join(TARGET_KEYS))
+                probs.bad(f"{key}.{k}", t[k], "unknown key; valid keys in [[target]]: " + ", ".join(TARGET_KEYS))
         o, val, w = t.get("outcome"), t.get("value"), t.get("weight", 1.0)
         if o not in ALL_OUTCOMES:
-            bad(f"{key}.outcome", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
+            probs.bad(f"{key}.outcome", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
             continue
         if not isinstance(val, (int, float)) or isinstance(val, bool):
-            bad(f"{key}.value", val, "must be a number")
+            probs.bad(f"{key}.value", val, "must be a number")
             continue
         if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
-            bad(f"{key}.weight", w, "must be a positive number")
+            probs.bad(f"{key}.weight", w, "must be a positive number")
             continue
         targets.append(Target(o, float(val), float(w)))
+    return tg_raw, targets
 
-    # method-specific requirements
-    if method in ("lhs", "sobol", "morris", "calibrate") and not vary_raw:
-        bad("vary", _MISSING, f"method {method!r} needs at least one [[vary]] table with lever and range")
-    if method in ("sobol", "morris") and len(vary_raw) < 2:
-        bad("vary", len(vary_raw), f"method {method!r} needs at least two varied levers")
-    if method == "list" and not pts_raw:
-        bad("point", _MISSING, "method 'list' needs at least one [[point]] table")
-    if method != "list" and pts_raw:
-        bad("point", len(pts_raw), f"[[point]] tables are only used with method = 'list' (method is {method!r})")
-    if method == "calibrate" and not tg_raw:
-        bad("target", _MISSING, "method 'calibrate' needs at least one [[target]] table with outcome and value")
-    if method == "morris" and morris_levels % 2:
-        bad("experiment.morris_levels", morris_levels, "must be even")
+
+def _method_requirements(given: dict[str, Any], n_vary: int, n_points: int, n_targets: int, probs: _Problems) -> None:
+    method, samples = given["method"], given["samples"]
+    if method in ("lhs", "sobol", "morris", "calibrate") and not n_vary:
+        probs.bad("vary", _MISSING, f"method {method!r} needs at least one [[vary]] table with lever and range")
+    if method in ("sobol", "morris") and n_vary < 2:
+        probs.bad("vary", n_vary, f"method {method!r} needs at least two varied levers")
+    if method == "list" and not n_points:
+        probs.bad("point", _MISSING, "method 'list' needs at least one [[point]] table")
+    if method != "list" and n_points:
+        probs.bad("point", n_points, f"[[point]] tables are only used with method = 'list' (method is {method!r})")
+    if method == "calibrate" and not n_targets:
+        probs.bad("target", _MISSING, "method 'calibrate' needs at least one [[target]] table with outcome and value")
+    if method == "morris" and given["morris_levels"] % 2:
+        probs.bad("experiment.morris_levels", given["morris_levels"], "must be even")
     if method == "sobol" and samples & (samples - 1):
-        bad("experiment.samples", samples, "Sobol sampling needs a power of two (e.g. 8, 16, 64, 256)")
+        probs.bad("experiment.samples", samples, "Sobol sampling needs a power of two (e.g. 8, 16, 64, 256)")
 
+
+def _contradictions(exp: Experiment, scenarios: dict[str, Scenario], probs: _Problems) -> None:
+    """Every scenario × design point must be a consistent scenario (contradiction checks)."""
+    pts, labels, _ = exp.design()
+    seen = set()
+    for s in exp.scenarios:
+        for p, lab in zip(pts, labels):
+            try:
+                scenarios[s].with_overrides({**exp.fixed, **p})
+            except ScenarioError as e:
+                for pr in e.problems:
+                    if str(pr) not in seen:
+                        seen.add(str(pr))
+                        probs.append(
+                            Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=probs.source)
+                        )
+
+
+def parse_experiment(text: str, source: str | None = None) -> Experiment:
+    """An experiment from its TOML text: every key checked, every problem reported at once."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([Problem("toml", "(file)", f"not valid TOML: {e}", file=source)]) from None
+    probs = _Problems(source)
+    given = _header(data, probs)
+    scenarios = _scenarios(given["scenarios"], given["method"], probs)
+    fixed = _fixed(data, probs)
+    vary_raw, vary = _vary(data, given["method"], probs)
+    pts_raw, points = _points(data, probs)
+    tg_raw, targets = _targets(data, probs)
+    _method_requirements(given, len(vary_raw), len(pts_raw), len(tg_raw), probs)
     if probs:
         raise ScenarioError(_unique(probs))
-    if method == "calibrate":
+    outcomes = given["outcomes"]
+    if given["method"] == "calibrate":
         outcomes = sorted(set(outcomes) | {t.outcome for t in targets}, key=list(ALL_OUTCOMES).index)
     exp = Experiment(
         name=str(given["name"] or (Path(source).stem if source else "experiment")),
         description=str(given["description"]),
-        scenarios=tuple(scen),
-        residents=residents,
-        years=years,
-        seed=seed,
-        replicates=replicates,
-        method=method,
-        samples=samples,
+        scenarios=tuple(given["scenarios"]),
+        residents=given["residents"],
+        years=given["years"],
+        seed=given["seed"],
+        replicates=given["replicates"],
+        method=given["method"],
+        samples=given["samples"],
         outcomes=tuple(outcomes),
         fixed=fixed,
         vary=tuple(vary),
         points=tuple(points),
         targets=tuple(targets),
-        morris_levels=morris_levels,
-        second_order=second_order,
-        year=year,
-        optimizer=optimizer,
-        max_evaluations=max_evals,
+        morris_levels=given["morris_levels"],
+        second_order=given["second_order"],
+        year=given["year"],
+        optimizer=given["optimizer"],
+        max_evaluations=given["max_evaluations"],
         text=text,
         path=source,
     )
-    # every scenario x design point must be a consistent scenario (contradiction checks)
-    pts, labels, _ = exp.design()
-    seen = set()
-    for s in scen:
-        for p, lab in zip(pts, labels):
-            try:
-                base_scen[s].with_overrides({**fixed, **p})
-            except ScenarioError as e:
-                for pr in e.problems:
-                    msg = str(pr)
-                    if msg not in seen:
-                        seen.add(msg)
-                        probs.append(
-                            Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=source)
-                        )
+    _contradictions(exp, scenarios, probs)
     if probs:
         raise ScenarioError(probs[:20])
     return exp
