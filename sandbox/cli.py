@@ -88,10 +88,11 @@ def print_summary_table(res) -> None:
     yearly = res.yearly()
     names = outcomes.tagged("cli")
     years = [int(y) for y in yearly.year]
-    print(f"{'outcome':44s}" + "".join(f"{'year ' + str(y):>16s}" for y in years))
+    width = max(len(outcomes.label(n, "en")) for n in names) + 2
+    print(f"{'outcome':{width}s}" + "".join(f"{'year ' + str(y):>16s}" for y in years))
     for n in names:
         vals = [_fmt(v, outcomes.unit(n)) for v in yearly[n]]
-        print(f"{outcomes.label(n, 'en'):44s}" + "".join(f"{s:>16s}" for s in vals))
+        print(f"{outcomes.label(n, 'en'):{width}s}" + "".join(f"{s:>16s}" for s in vals))
 
 
 def cmd_run(args) -> int:

@@ -263,6 +263,9 @@ def lever_label(lever: Lever, lang: str) -> str:
 
 
 LEVER_UNITS_ZH: dict[str, str] = {
+    "log-odds": "对数几率",
+    "log-odds per share": "对数几率/占比",
+    "log-odds per 10 minutes": "对数几率/10分钟",
     "": "",
     "GPs per 10,000": "每万人全科医生数",
     "admissions/person/year": "人次/人/年（住院）",

@@ -87,6 +87,7 @@ class SandboxModel(mesa.Model):
         self.fu_hist: np.ndarray = np.zeros((3, n), dtype=np.int8)  # primary visits per resident in each of the last 3 months
         self.rows: list[dict[str, Any]] = []  # the time series, one row per month
         self.group_rows: list[dict[str, Any]] = []  # results by population group, one block per year
+        self.signer_rows: list[dict[str, Any]] = []  # one row a year: new signers' use before and after
         self.team_year_rows: list[dict[str, Any]] = []  # one row per team and year
         self.year_fund_per_admission: float = p["prices.inpatient.secondary"] * 0.75  # last year's, for team adaptation
         self.yr: CellYear
@@ -190,7 +191,13 @@ class SandboxModel(mesa.Model):
             tm.new_year()
         for h in self.hospitals:
             h.new_year()
-        self.res.deductible_paid[:] = 0.0
+        self.signer_rows.append(new_signer_row(self.res, year))
+        r = self.res
+        r.visits_last, r.primary_last = r.visits_year.copy(), r.primary_year.copy()
+        r.visits_year[:] = 0
+        r.primary_year[:] = 0
+        r.signed_last = r.signed.copy()
+        r.deductible_paid[:] = 0.0
         self._new_year_accumulators()
 
     def release(self) -> None:
@@ -205,3 +212,19 @@ class SandboxModel(mesa.Model):
 
 def _visits(row: dict[str, Any]) -> float:
     return row["visits_primary"] + row["visits_secondary"] + row["visits_tertiary"]
+
+
+def new_signer_row(r, year: int) -> dict[str, Any]:
+    """This year's new signers (a contract at the end of this year, none at the end of last year):
+    their outpatient and primary visits in the year before they signed and in this year, for the
+    within-person change of signers (before → after signing, seed 002). In the first year nobody
+    has a year before, so the "before" counts are 0."""
+    new = r.signed & ~r.signed_last
+    return {
+        "year": year,
+        "new_signers": int(new.sum()),
+        "visits_before": float(r.visits_last[new].sum()) if year > 1 else 0.0,
+        "primary_before": float(r.primary_last[new].sum()) if year > 1 else 0.0,
+        "visits_after": float(r.visits_year[new].sum()),
+        "primary_after": float(r.primary_year[new].sum()),
+    }

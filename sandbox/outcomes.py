@@ -58,7 +58,7 @@ class Outcome:
     unit: str  # share | yuan | yuan/year | per year | days
     formula: str
     tags: frozenset[str]
-    source: str = "rows"  # rows: aggregated monthly rows of the period; teams: the year's team table
+    source: str = "rows"  # rows: aggregated monthly rows; teams: the year's team table; signers: the year's new signers
     group_formula: str | None = None  # over one population group's yearly sums
 
     @cached_property
@@ -266,6 +266,24 @@ def _outcomes() -> tuple[Outcome, ...]:
             f"share(admissions_primary, {_ADMISSIONS})",
             "card cli batch",
         ),
+        decl(
+            "new_signer_primary_share_before",
+            "New signers' primary share, the year before signing",
+            "新签约居民签约前一年基层门诊占比",
+            "share",
+            "share(primary_before, visits_before)",
+            "cli batch",
+            source="signers",
+        ),
+        decl(
+            "new_signer_primary_share_after",
+            "New signers' primary share, the year of signing",
+            "新签约居民签约当年基层门诊占比",
+            "share",
+            "share(primary_after, visits_after)",
+            "cli batch",
+            source="signers",
+        ),
         decl("fund_spending", "Fund spending", "医保基金支出", "yuan/year", "fund_spending / years", "batch"),
         decl(
             "fund_balance", "Fund balance (end of year)", "基金累计结余（年末）", "yuan", "fund_balance", "cli batch timeseries"
@@ -421,15 +439,24 @@ def period_values(rows: pd.DataFrame) -> dict[str, Any]:
     return ns
 
 
-def compute(rows: pd.DataFrame, teams: pd.DataFrame, names: Iterable[str] | None = None) -> dict[str, float]:
-    """Outcomes (default: all) over the months in ``rows`` (one year, usually) and that year's
-    team table ``teams``."""
+SIGNER_COLUMNS = ("new_signers", "visits_before", "primary_before", "visits_after", "primary_after")
+
+
+def compute(
+    rows: pd.DataFrame, teams: pd.DataFrame, signers: pd.DataFrame | None = None, names: Iterable[str] | None = None
+) -> dict[str, float]:
+    """Outcomes (default: all) over the months in ``rows`` (one year, usually), that year's team
+    table ``teams`` and that year's row of new signers ``signers``."""
     ns = period_values(rows)
-    team_ns = {c: teams[c] for c in teams.columns}
+    team_ns: dict[str, Any] = {c: teams[c] for c in teams.columns}
+    signer_ns: dict[str, Any] = {
+        c: float(signers[c].sum()) if signers is not None and len(signers) else 0.0 for c in SIGNER_COLUMNS
+    }
+    envs = {"rows": ns, "teams": team_ns, "signers": signer_ns}
     out: dict[str, float] = {}
     for name in names if names is not None else OUTCOME:
         o = OUTCOME[name]
-        env = team_ns if o.source == "teams" else ns
+        env = envs[o.source]
         out[name] = float(eval(o.code, dict(_FUNCTIONS), env))  # noqa: S307 - our own formulas
     return out
 

@@ -49,6 +49,11 @@ class Residents:
     followups: np.ndarray  # int8: primary follow-ups in the last 3 months (chronic)
     last_level: np.ndarray  # int8: 0 none, 1 primary, 2 secondary, 3 tertiary
     deductible_paid: np.ndarray  # float64: outpatient deductible consumed this year
+    visits_year: np.ndarray  # int16: outpatient visits this year (reset at year end)
+    primary_year: np.ndarray  # int16: of which at primary level
+    visits_last: np.ndarray  # int16: outpatient visits last year (0 in the first year: no history)
+    primary_last: np.ndarray  # int16: of which at primary level
+    signed_last: np.ndarray  # bool: held a contract at the end of last year
 
     @property
     def n(self) -> int:
@@ -131,4 +136,9 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         followups=np.zeros(n, dtype=np.int8),
         last_level=np.zeros(n, dtype=np.int8),
         deductible_paid=np.zeros(n, dtype=np.float64),
+        visits_year=np.zeros(n, dtype=np.int16),
+        primary_year=np.zeros(n, dtype=np.int16),
+        visits_last=np.zeros(n, dtype=np.int16),
+        primary_last=np.zeros(n, dtype=np.int16),
+        signed_last=np.zeros(n, dtype=bool),
     )

@@ -88,13 +88,15 @@ class Result:
     timeseries: pd.DataFrame
     groups: pd.DataFrame
     teams: pd.DataFrame
+    signers: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row a year: new signers before / after
     meta: dict[str, Any] = field(default_factory=dict)
 
     def summary(self, year: int | None = None) -> dict[str, float]:
         """Every outcome of :mod:`sandbox.outcomes` for the last year (or for ``year``, 1-based)."""
         year = year or int(self.timeseries.year.max())
         ts = self.timeseries[self.timeseries.year == year]
-        return outcomes.compute(ts, self.teams[self.teams.year == year])
+        signers = self.signers[self.signers.year == year] if len(self.signers) else self.signers
+        return outcomes.compute(ts, self.teams[self.teams.year == year], signers)
 
     def yearly(self) -> pd.DataFrame:
         """One row per year with every outcome."""
@@ -132,6 +134,7 @@ class Result:
             "yearly": self.yearly(),
             "groups": self.groups,
             "teams": self.teams,
+            "signers": self.signers,
         }
         try:
             for name, df in tables.items():

@@ -36,6 +36,7 @@ def simulate(
             timeseries=pd.DataFrame(model.rows),
             groups=pd.DataFrame(model.group_rows),
             teams=pd.DataFrame(model.team_year_rows),
+            signers=pd.DataFrame(model.signer_rows),
             meta={"teams": len(model.teams)},
         )
     finally:

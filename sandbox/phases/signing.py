@@ -6,7 +6,13 @@ Yearly signing probability of an unsigned resident::
     A = w_benefit * benefit_yuan - w_fee * own_fee
     P = floor * exp(min(A, 0)) + (1 - floor) * awareness * boost * (1 - exp(-max(A, 0)))
 
-so a contract with no benefit and no fee leaves signing at its floor.
+so a contract with no benefit and no fee leaves signing at its floor. Who signs also depends on the
+resident (selection, :func:`selection`): P is multiplied by a relative propensity exp(S) for age
+60+, chronic disease, last year's primary share of the resident's own visits and travel time to
+primary care, normalised to mean 1 over the unsigned residents, so that it changes who signs, not
+how many. Selection is kept apart from the contract's effect on where signers seek care
+(``behaviour.trust_signed`` in care-seeking): with that effect at 0, signed residents still use
+primary care more than unsigned ones.
 """
 
 from __future__ import annotations
@@ -22,7 +28,11 @@ if TYPE_CHECKING:
     from ..model import SandboxModel
 
 READS = (
+    "res.age_band",
     "res.chronic",
+    "res.primary_last",
+    "res.travel",
+    "res.visits_last",
     "res.employee",
     "res.priority",
     "res.served",
@@ -71,8 +81,27 @@ def benefit_value(m: SandboxModel) -> np.ndarray:
     return value
 
 
+def selection(m: SandboxModel, unsigned: np.ndarray) -> np.ndarray:
+    """Who signs, apart from what the contract offers: a relative propensity ``exp(S)`` with
+    ``S = age60 [60+] + chronic [hypertension or diabetes] + prior_use * (last year's primary share of
+    own visits) + distance * (minutes to primary care - district mean) / 10``, normalised to mean 1
+    over the unsigned residents, so that it changes who signs, not how many."""
+    r, p = m.res, m.p
+    last_share = np.divide(r.primary_last, r.visits_last, out=np.zeros(r.n), where=r.visits_last > 0)
+    minutes = r.travel[:, 0].astype(np.float64)
+    score = (
+        p["behaviour.signing_age60"] * (r.age_band == 3)
+        + p["behaviour.signing_chronic"] * r.chronic
+        + p["behaviour.signing_prior_use"] * last_share
+        + p["behaviour.signing_distance"] * (minutes - minutes.mean()) / 10.0
+    )
+    weight = np.exp(score)
+    mean = weight[unsigned].mean() if unsigned.any() else 1.0
+    return weight / mean
+
+
 def run(m: SandboxModel) -> None:
-    """Reads: residents' contract, served, tier, priority, chronic, scheme, area and team; teams' cap; levers signing.*, behaviour.signing_*, and the benefit levers (prices, reimbursement, deductible, referral). Writes: res.signed, res.served (first month of a contract year only).
+    """Reads: residents' contract, served, tier, priority, chronic, age band, travel to primary care, last year's visits, scheme, area and team; teams' cap; levers signing.*, behaviour.signing_*, and the benefit levers (prices, reimbursement, deductible, referral). Writes: res.signed, res.served (first month of a contract year only).
 
     Contracts lapse or renew (unserved residents renew less), unsigned residents sign with the
     probability in the module docstring, each team accepts candidates in random order up to its
@@ -95,6 +124,7 @@ def run(m: SandboxModel) -> None:
     boost = np.where(r.priority, p["signing.priority_group_boost"], 1.0)
     floor = p["signing.floor"]
     prob = floor * np.exp(np.minimum(a, 0.0)) + (1 - floor) * p["signing.awareness"] * boost * (1 - np.exp(-np.maximum(a, 0.0)))
+    prob = prob * selection(m, ~r.signed & ~lapse)
     want = ~r.signed & ~lapse & (s.uniform("signing", ids, t, P_SIGN) < np.clip(prob, 0, 1))
     # capacity: each team accepts candidates in random order up to its cap
     cap = m.team_array("cap_residents")
