@@ -105,6 +105,8 @@ def _columns() -> tuple[Column, ...]:
             "payment",
         ),
         C("visits_unreferred_tertiary", "visits/month", "flow", "Tertiary visits without a family doctor's referral", "payment"),
+        C("visits_followup", "visits/month", "flow", "Chronic patients' follow-up visits (hypertension or diabetes)", "payment"),
+        C("visits_followup_primary", "visits/month", "flow", "Of which at primary level", "payment"),
         C("visits_signed", "visits/month", "flow", "Outpatient visits of signed residents", "payment"),
         C("visits_unsigned", "visits/month", "flow", "Outpatient visits of unsigned residents", "payment"),
         C("visits_unsigned_primary", "visits/month", "flow", "Primary visits of unsigned residents", "payment"),
@@ -265,6 +267,14 @@ def _outcomes() -> tuple[Outcome, ...]:
             "share",
             f"share(admissions_primary, {_ADMISSIONS})",
             "card cli batch",
+        ),
+        decl(
+            "followup_primary_share",
+            "Primary share of chronic follow-up visits",
+            "慢病随访就诊中基层占比",
+            "share",
+            "share(visits_followup_primary, visits_followup)",
+            "cli batch",
         ),
         decl(
             "new_signer_primary_share_before",

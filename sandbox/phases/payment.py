@@ -15,6 +15,7 @@ import numpy as np
 
 from ..population import N_CELLS
 from .common import (
+    CHRONIC,
     LEVEL_OF_ALT,
     NONE,
     OUTSIDE,
@@ -69,6 +70,8 @@ ACC_KEYS = tuple(
     )
 ) + (
     "visits_outside_tertiary",
+    "visits_followup",
+    "visits_followup_primary",
     "visits_unreferred_tertiary",
     "visits_signed",
     "visits_unsigned",
@@ -200,6 +203,9 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
         a[f"fund_inpatient_{name}"] = float(paid[js, 2].sum())
         a[f"visits_signed_{name}"] = float(cnt[js, 1, 1].sum())
     a["visits_outside_tertiary"] = float(cnt[OUTSIDE, 1].sum())
+    followup = op & (ep.kind == CHRONIC)  # chronic patients' follow-up visits (referred visits aside)
+    a["visits_followup"] = float(np.count_nonzero(followup))
+    a["visits_followup_primary"] = float(np.count_nonzero(followup & (level == 1)))
     a["visits_unreferred_tertiary"] = float(cnt[[TERTIARY, OUTSIDE], 1, :, 0].sum())
     a["visits_signed"] = float(cnt[:, 1, 1].sum())
     a["visits_unsigned"] = float(cnt[:, 1, 0].sum())
