@@ -128,23 +128,24 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown preset(s): {', '.join(unknown)}; available: {', '.join(presets())}", file=sys.stderr)
         return 2
-    changed = 0
-    for name in names:
-        now = snapshot(name)
-        path = golden_dir() / f"{name}.json"
-        diff = differences(read(name), now) if path.exists() else ["no golden file yet"]
+    # every run first, then every file, then the report: an interrupted report (a closed pipe)
+    # never leaves half of the golden files rewritten
+    fresh = {name: snapshot(name) for name in names}
+    diffs = {
+        name: differences(read(name), rec) if (golden_dir() / f"{name}.json").exists() else ["no golden file yet"]
+        for name, rec in fresh.items()
+    }
+    if args.update:
+        for rec in fresh.values():
+            write(rec)
+    changed = sum(1 for d in diffs.values() if d)
+    for name, diff in diffs.items():
         if args.update:
-            write(now)
             print(f"{name}: {'unchanged' if not diff else f'updated ({len(diff)} differences)'}")
-            for line in diff[:40]:
-                print(f"  {line}")
-        elif diff:
-            changed += 1
-            print(f"{name}: {len(diff)} differences")
-            for line in diff[:40]:
-                print(f"  {line}")
         else:
-            print(f"{name}: identical")
+            print(f"{name}: {f'{len(diff)} differences' if diff else 'identical'}")
+        for line in diff[:40]:
+            print(f"  {line}")
     return 1 if changed and not args.update else 0
 
 

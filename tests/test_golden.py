@@ -34,3 +34,28 @@ def test_a_changed_number_or_column_is_reported_as_a_difference():
     ]
     assert golden.differences(rec, dropped) == ["timeseries column oop: in the golden file, missing now"]
     assert golden.differences(rec, changed) == ["groups column residents: values differ"]
+
+
+def test_an_update_whose_report_cannot_be_printed_still_rewrites_every_file(tmp_path, monkeypatch):
+    import json
+    import sys
+
+    for name in ("baseline", "hangzhou_2016"):
+        rec = json.loads((golden.golden_dir() / f"{name}.json").read_text(encoding="utf-8"))
+        rec["yearly"][0]["signing_rate"] = 0.5  # stale
+        (tmp_path / f"{name}.json").write_text(json.dumps(rec), encoding="utf-8")
+    real = {n: golden.read(n) for n in ("baseline", "hangzhou_2016")}
+    monkeypatch.setattr(golden, "golden_dir", lambda: tmp_path)
+
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    with pytest.raises(BrokenPipeError):
+        golden.main(["--update", "baseline", "hangzhou_2016"])
+    for name, rec in real.items():
+        assert golden.differences(rec, golden.read(name)) == [], name
