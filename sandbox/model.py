@@ -194,8 +194,11 @@ class SandboxModel(mesa.Model):
         self.signer_rows.append(new_signer_row(self.res, year))
         r = self.res
         r.visits_last, r.primary_last = r.visits_year.copy(), r.primary_year.copy()
+        r.cost_last, r.oop_last = r.cost_year.copy(), r.oop_year.copy()
         r.visits_year[:] = 0
         r.primary_year[:] = 0
+        r.cost_year[:] = 0.0
+        r.oop_year[:] = 0.0
         r.signed_last = r.signed.copy()
         r.deductible_paid[:] = 0.0
         self._new_year_accumulators()
@@ -214,17 +217,34 @@ def _visits(row: dict[str, Any]) -> float:
     return row["visits_primary"] + row["visits_secondary"] + row["visits_tertiary"]
 
 
-def new_signer_row(r, year: int) -> dict[str, Any]:
+def new_signer_row(r: Residents, year: int) -> dict[str, Any]:
     """This year's new signers (a contract at the end of this year, none at the end of last year):
     their outpatient and primary visits in the year before they signed and in this year, for the
-    within-person change of signers (before → after signing, seed 002). In the first year nobody
-    has a year before, so the "before" counts are 0."""
+    within-person change of signers (before → after signing, seed 002), and the same with cost of
+    care and out-of-pocket for hypertensive new signers (seed 002 reports those). In the first year
+    nobody has a year before, so the "before" figures are 0."""
     new = r.signed & ~r.signed_last
+    htn = new & r.hypertension
+    had = 1.0 if year > 1 else 0.0
+
+    def total(x: np.ndarray, who: np.ndarray) -> float:
+        return float(x[who].sum(dtype=np.float64))
+
     return {
         "year": year,
         "new_signers": int(new.sum()),
-        "visits_before": float(r.visits_last[new].sum()) if year > 1 else 0.0,
-        "primary_before": float(r.primary_last[new].sum()) if year > 1 else 0.0,
-        "visits_after": float(r.visits_year[new].sum()),
-        "primary_after": float(r.primary_year[new].sum()),
+        "visits_before": total(r.visits_last, new) * had,
+        "primary_before": total(r.primary_last, new) * had,
+        "visits_after": total(r.visits_year, new),
+        "primary_after": total(r.primary_year, new),
+        "htn_signers": int(htn.sum()),
+        "htn_signers_before": int(htn.sum()) * had,
+        "htn_visits_before": total(r.visits_last, htn) * had,
+        "htn_primary_before": total(r.primary_last, htn) * had,
+        "htn_cost_before": total(r.cost_last, htn) * had,
+        "htn_oop_before": total(r.oop_last, htn) * had,
+        "htn_visits_after": total(r.visits_year, htn),
+        "htn_primary_after": total(r.primary_year, htn),
+        "htn_cost_after": total(r.cost_year, htn),
+        "htn_oop_after": total(r.oop_year, htn),
     }

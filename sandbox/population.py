@@ -15,12 +15,16 @@ INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])  # price sensitivity diviso
 
 
 # (attribute, number of values); the order fixes the cell code
-CELL_DIMS = (("urban", 2), ("age_band", 4), ("chronic", 2), ("disabled", 2), ("employee", 2), ("quintile", 5), ("signed", 2))
+CELL_DIMS = (("urban", 2), ("age_band", 4), ("condition", 4), ("disabled", 2), ("employee", 2), ("quintile", 5), ("signed", 2))
+CONDITIONS = ("none", "hypertension", "diabetes", "both")  # the values of ``condition``: hypertension + 2 diabetes
 N_CELLS = int(np.prod([size for _, size in CELL_DIMS]))
 
 
 def cell_attribute(name: str) -> np.ndarray:
-    """The value of attribute ``name`` in each cell (length N_CELLS)."""
+    """The value of attribute ``name`` in each cell (length N_CELLS); ``chronic`` (hypertension or
+    diabetes) is derived from ``condition``."""
+    if name == "chronic":
+        return (cell_attribute("condition") > 0).astype(np.int64)
     codes = np.arange(N_CELLS)
     for dim, size in reversed(CELL_DIMS):
         if dim == name:
@@ -54,6 +58,10 @@ class Residents:
     visits_last: np.ndarray  # int16: outpatient visits last year (0 in the first year: no history)
     primary_last: np.ndarray  # int16: of which at primary level
     signed_last: np.ndarray  # bool: held a contract at the end of last year
+    cost_year: np.ndarray  # float32: cost of this year's care (all episodes), yuan (reset at year end)
+    oop_year: np.ndarray  # float32: of which paid out of pocket, yuan
+    cost_last: np.ndarray  # float32: cost of last year's care (0 in the first year: no history)
+    oop_last: np.ndarray  # float32: of which paid out of pocket
 
     @property
     def n(self) -> int:
@@ -61,11 +69,13 @@ class Residents:
 
     # derived, static columns (conditions do not change during a run), computed once
     chronic: np.ndarray = field(init=False)  # bool: hypertension or diabetes
+    condition: np.ndarray = field(init=False)  # int8: hypertension + 2 diabetes (see CONDITIONS)
     tier: np.ndarray = field(init=False)  # int8: 0 healthy, 1 chronic, 2 disabled (capitation tiers, seed 001)
     priority: np.ndarray = field(init=False)  # bool: elderly, chronic or disabled (priority groups)
 
     def __post_init__(self) -> None:
         self.chronic = self.hypertension | self.diabetes
+        self.condition = (self.hypertension.astype(np.int8) + 2 * self.diabetes.astype(np.int8)).astype(np.int8)
         tier = np.where(self.chronic, 1, 0).astype(np.int8)
         tier[self.disabled] = 2
         self.tier = tier
@@ -141,4 +151,8 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         visits_last=np.zeros(n, dtype=np.int16),
         primary_last=np.zeros(n, dtype=np.int16),
         signed_last=np.zeros(n, dtype=bool),
+        cost_year=np.zeros(n, dtype=np.float32),
+        oop_year=np.zeros(n, dtype=np.float32),
+        cost_last=np.zeros(n, dtype=np.float32),
+        oop_last=np.zeros(n, dtype=np.float32),
     )

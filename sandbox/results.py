@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import outcomes
 from ._version import __version__
-from .population import AGE_BANDS, CELL_DIMS, cell_attribute
+from .population import AGE_BANDS, CELL_DIMS, CONDITIONS, cell_attribute
 from .yearly import CellYear
 
 
@@ -26,11 +26,14 @@ def group_table(cells: CellYear, n_cell: np.ndarray, controlled_cell: np.ndarray
     grouping dimension is constant within a year)."""
     y = cells
     attr = {name: cell_attribute(name) for name, _ in CELL_DIMS}
+    attr["chronic"] = cell_attribute("chronic")
     dims = {
         # dimension: (group code of each cell, group labels)
         "area": (attr["urban"], ("rural", "urban")),
         "age_band": (attr["age_band"], AGE_BANDS),
         "chronic": (attr["chronic"], ("no chronic", "chronic")),
+        # hypertension and diabetes apart (the seeds report them apart); "both" has the two
+        "condition": (attr["condition"], tuple(c if c != "none" else "no chronic" for c in CONDITIONS)),
         "scheme": (attr["employee"], ("resident", "employee")),
         "income_quintile": (attr["quintile"], ("Q1", "Q2", "Q3", "Q4", "Q5")),
         "contract": (attr["signed"], ("unsigned", "signed")),
@@ -104,7 +107,8 @@ class Result:
         return pd.DataFrame(rows)
 
     def by_group(self, year: int | None = None) -> pd.DataFrame:
-        """Outcomes by urban/rural, age band, chronic condition, scheme, income quintile and contract."""
+        """Outcomes by urban/rural, age band, chronic condition (any; and hypertension only, diabetes
+        only, both), scheme, income quintile and contract."""
         year = year or int(self.groups.year.max())
         return self.groups[self.groups.year == year].reset_index(drop=True)
 

@@ -275,7 +275,7 @@ def render() -> None:
     st.plotly_chart(figs[1], width="stretch")
     st.subheader(tr("groups"))
     g1, g2 = st.columns(2)
-    dims = ("area", "age_band", "chronic", "scheme", "income_quintile", "contract")
+    dims = ("area", "age_band", "chronic", "condition", "scheme", "income_quintile", "contract")
     dim = translated_choice(g1.selectbox, tr("dimension"), dims, "dim", lambda d: label(d, lang()), default=dims[0])
     gout = translated_choice(
         g2.selectbox,

@@ -40,10 +40,12 @@ READS = (
     "ep",
     "res_cell",
     "res.age_band",
-    "res.chronic",
+    "res.condition",
     "res.deductible_paid",
+    "res.diabetes",
     "res.disabled",
     "res.employee",
+    "res.hypertension",
     "res.quintile",
     "res.signed",
     "res.team",
@@ -72,6 +74,10 @@ ACC_KEYS = tuple(
     "visits_outside_tertiary",
     "visits_followup",
     "visits_followup_primary",
+    "visits_followup_hypertension",
+    "visits_followup_hypertension_primary",
+    "visits_followup_diabetes",
+    "visits_followup_diabetes_primary",
     "visits_unreferred_tertiary",
     "visits_signed",
     "visits_unsigned",
@@ -88,6 +94,8 @@ ACC_KEYS = tuple(
 )
 WRITES = (
     "res.deductible_paid",
+    "res.cost_year",
+    "res.oop_year",
     "res_cell",
     "yr",
     "team_year",
@@ -112,7 +120,7 @@ def _bincount(idx: np.ndarray, w: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (with choices and referrals); residents' contract, scheme, area, deductible paid and population cell; levers prices.*, reimbursement.*, deductible.*, referral.down_payment_premium, hospital.*. Writes: res.deductible_paid; acc visits, admissions, costs and fund claims by level, referrals, care_cost, fund_claims, oop; m.yr, m.team_year, m.ip_year; hospitals' month_revenue, month_visits, fund_claims_year.
+    """Reads: m.ep (with choices and referrals); residents' contract, scheme, area, conditions, deductible paid and population cell; levers prices.*, reimbursement.*, deductible.*, referral.down_payment_premium, hospital.*. Writes: res.deductible_paid, res.cost_year, res.oop_year; acc visits, admissions, costs and fund claims by level, referrals, care_cost, fund_claims, oop; m.yr, m.team_year, m.ip_year; hospitals' month_revenue, month_visits, fund_claims_year.
 
     Every episode is priced, the fund's share computed as in the module docstring, and the month's
     and the year's sums updated (:func:`accumulate`)."""
@@ -206,6 +214,11 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     followup = op & (ep.kind == CHRONIC)  # chronic patients' follow-up visits (referred visits aside)
     a["visits_followup"] = float(np.count_nonzero(followup))
     a["visits_followup_primary"] = float(np.count_nonzero(followup & (level == 1)))
+    # the same by condition (a patient with both counts under each), as the seeds report them apart
+    for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
+        fu = followup & has[ep.res]
+        a[f"visits_followup_{name}"] = float(np.count_nonzero(fu))
+        a[f"visits_followup_{name}_primary"] = float(np.count_nonzero(fu & (level == 1)))
     a["visits_unreferred_tertiary"] = float(cnt[[TERTIARY, OUTSIDE], 1, :, 0].sum())
     a["visits_signed"] = float(cnt[:, 1, 1].sum())
     a["visits_unsigned"] = float(cnt[:, 1, 0].sum())
@@ -239,6 +252,10 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     y.oop += _bincount(cell, oop, N_CELLS)
     y.fund += _bincount(cell, fund, N_CELLS)
     y.cost += _bincount(cell, price, N_CELLS)
+
+    # each resident's cost of care and out-of-pocket this year (within-person change of new signers)
+    r.cost_year += _bincount(ep.res, price, r.n).astype(np.float32)
+    r.oop_year += _bincount(ep.res, oop, r.n).astype(np.float32)
 
     # per-team yearly figures for its signed residents (budgets and bonuses)
     nt = len(m.teams)

@@ -16,6 +16,9 @@ READS = (
     "acc.*",
     "res.chronic",
     "res.controlled",
+    "res.diabetes",
+    "res.hypertension",
+    "res.priority",
     "res.signed",
     "fund.balance",
     "teams.effort",
@@ -47,7 +50,7 @@ def check_ledger(row: dict) -> None:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: acc (the month's flows); residents' contract, chronic, controlled; fund balance; teams' effort and up_rate; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
+    """Reads: acc (the month's flows); residents' contract, priority group, chronic (hypertension, diabetes), controlled; fund balance; teams' effort and up_rate; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
 
     The row is the month's flows plus the stocks at the end of the month: signed residents, chronic
     patients and how many are controlled, the city hospital's wait, the fund balance, the teams'
@@ -62,6 +65,11 @@ def run(m: SandboxModel) -> None:
     row["chronic_controlled"] = float((chronic & r.controlled).sum())
     row["chronic_signed"] = float((chronic & r.signed).sum())
     row["chronic_signed_controlled"] = float((chronic & r.signed & r.controlled).sum())
+    row["priority"] = float(r.priority.sum())
+    row["priority_signed"] = float((r.priority & r.signed).sum())
+    for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
+        row[name] = float(has.sum())
+        row[f"{name}_controlled"] = float((has & r.controlled).sum())
     row["tertiary_wait_days"] = next(h for h in m.hospitals if h.name == "city").wait_days(m.p["capacity.base_wait_days"])
     row["fund_balance"] = m.fund.balance
     row["team_effort_mean"] = float(m.team_array("effort").mean())
