@@ -55,7 +55,7 @@ class Target:
     key: str
     figure: str
     value: float | None  # None: no single number to compare (the figure is described in ``figure``)
-    unit: str  # share | per year | yuan | elasticity | ratio
+    unit: str  # share | per year | yuan | elasticity | ratio | change (relative, shown as a signed percentage)
     source: str
     setting: Setting | None  # None: the model cannot express it
     read: Callable[[Callable[[Setting], Result]], float] | None = field(default=None, compare=False)
@@ -124,6 +124,31 @@ def _relative_change(setting: Setting, stem: str) -> Callable[[Callable[[Setting
     return read
 
 
+# admissions-weighted mean inpatient bill: members x admission rate x bill, by scheme (DEFAULTS, NHSA 2023)
+NATIONAL_BILL = (370.95 * 0.2186 * 12175 + 962.94 * 0.207 * 7674) / (370.95 * 0.2186 + 962.94 * 0.207)
+
+
+def _cost_per_admission(setting: Setting) -> Callable[[Callable[[Setting], Result]], float]:
+    def read(run: Callable[[Setting], Result]) -> float:
+        ts = run(setting).timeseries
+        last = ts[ts.year == ts.year.max()]
+        levels = ("primary", "secondary", "tertiary")
+        return float(
+            sum(last[f"cost_inpatient_{lv}"].sum() for lv in levels) / sum(last[f"admissions_{lv}"].sum() for lv in levels)
+        )
+
+    return read
+
+
+def _fund_ratio(setting: Setting) -> Callable[[Callable[[Setting], Result]], float]:
+    def read(run: Callable[[Setting], Result]) -> float:
+        ts = run(setting).timeseries
+        last = ts[ts.year == ts.year.max()]
+        return float(last.fund_spending.sum() / last.premiums.sum())
+
+    return read
+
+
 def _oop_share(setting: Setting) -> Callable[[Callable[[Setting], Result]], float]:
     def read(run: Callable[[Setting], Result]) -> float:
         s = run(setting).summary()
@@ -147,6 +172,7 @@ def _elasticity(base: Setting, outcome: str, levers: tuple[str, ...]) -> Callabl
 
 BASE = Setting("baseline")
 HANGZHOU = Setting("hangzhou_2016")
+PILOT = Setting("baseline", (("signing.enabled", True),), years=2)
 NO_EFFECT = Setting("hangzhou_2016", (("behaviour.trust_signed", 0.0),))
 SHANGHAI = Setting("shanghai_1plus1plus1")
 ZHENJIANG = Setting("zhenjiang_medical_group")
@@ -406,7 +432,7 @@ def targets() -> tuple[Target, ...]:
             "hangzhou_htn_cost_change",
             "Hypertensive signers (n = 1,534): annual medical cost 8,240.15 → 7,789.38 yuan before → after signing (−5.5%)",
             7789.38 / 8240.15 - 1,
-            "ratio",
+            "change",
             "seed 002 (Hangzhou)",
             HANGZHOU,
             _relative_change(HANGZHOU, "new_signer_htn_cost"),
@@ -421,7 +447,7 @@ def targets() -> tuple[Target, ...]:
             "hangzhou_htn_oop_change",
             "Hypertensive signers: out-of-pocket 1,047.93 → 830.17 yuan a year before → after signing (−20.8%)",
             830.17 / 1047.93 - 1,
-            "ratio",
+            "change",
             "seed 002 (Hangzhou)",
             HANGZHOU,
             _relative_change(HANGZHOU, "new_signer_htn_oop"),
@@ -578,6 +604,106 @@ def targets() -> tuple[Target, ...]:
             "management' lever to switch on, and control is one state per patient with the same chances for both "
             "conditions (behaviour.control_with_followup's plausible range reaches 0.83 from this figure)",
         ),
+        # ---- national, the rest of DEFAULTS.md
+        T(
+            "national_inpatient_bill",
+            "Average inpatient bill, 2023: employee scheme 12,175, resident scheme 7,674 yuan (admissions-weighted mean "
+            f"{NATIONAL_BILL:,.0f} yuan)",
+            NATIONAL_BILL,
+            "yuan",
+            "DEFAULTS: NHSA 2023 statistical bulletin (bills, enrolment and admission rates by scheme)",
+            BASE,
+            _cost_per_admission(BASE),
+            900.0,
+            True,
+            "the model's cost per admission, all levels and schemes (±10%); its inputs are the prices per admission by "
+            "level (DEFAULTS, NHC), so this checks where admissions go, not the prices",
+        ),
+        T(
+            "national_fund_balance",
+            "Resident-scheme fund spending / revenue, 2023: 1,045.77 / 1,056.97 bn yuan (98.9%)",
+            1045.77 / 1056.97,
+            "ratio",
+            "DEFAULTS: NHSA 2023 statistical bulletin",
+            BASE,
+            _fund_ratio(BASE),
+            0.05,
+            False,
+            "the model's fund covers both schemes of one district; the employee premium is an assumption set so the fund "
+            "roughly balances (fund.premium.employee), so this is shown, not asserted",
+        ),
+        T(
+            "pilot_coverage",
+            "Family-doctor contract coverage in pilot cities, end 2016: 22.2% of residents, 38.8% of priority groups",
+            0.222,
+            "share",
+            "DEFAULTS: NHFPC",
+            PILOT,
+            _summary(PILOT, "signing_rate"),
+            0.05,
+            False,
+            "the baseline district with contracts switched on at their default design (no reimbursement advantage, "
+            "default awareness) after two years. The model falls short: with no benefit the contract is signed at about "
+            "the signing floor, while pilot cities pushed contracts administratively (targets for teams), which the "
+            "model does not have",
+        ),
+        T(
+            "shanghai_coverage",
+            "Shanghai, 2024: about 44% of residents and 84% of key groups signed",
+            0.44,
+            "share",
+            "DEFAULTS: China Daily",
+            SHANGHAI,
+            _summary(SHANGHAI, "signing_rate"),
+            0.05,
+            False,
+            "after three years of the preset, against a figure reached after about nine years of the policy (2015–2024); "
+            "the model's coverage builds more slowly than Shanghai's, as for the province of seed 001",
+        ),
+        T(
+            "national_coverage_targets",
+            "National coverage targets: 2017 > 30% of residents, > 60% of priority groups; by 2035 ≥ 75% and ≥ 85%",
+            None,
+            "share",
+            "DEFAULTS: 2016 and 2022 guidelines",
+            None,
+            note="targets for the policy, not outcomes of it; a planner compares them with the signing_rate and "
+            "signing_rate_priority outcomes of a scenario",
+        ),
+        T(
+            "national_los_occupancy",
+            "Average length of stay 9.2 days (2022), 8.8 (2023); bed occupancy 71.0% (2022), 79.4% (2023)",
+            None,
+            "days",
+            "DEFAULTS: NHC bulletins",
+            None,
+            note="the model has no beds or lengths of stay: hospitals have outpatient capacity, which the capacity "
+            "levers set so that utilisation at baseline volumes is in this range (their source), and admissions are "
+            "not limited by beds",
+        ),
+        T(
+            "dce_attribute_importance",
+            "Relative importance of attributes in facility choice (chronic-disease scenario): reimbursement 45.0%, "
+            "level 21.6%, distance 14.4%, cost 9.7%, waiting 8.3%, doctor 1.0%; part-worths of facility level (acute): "
+            "tertiary +0.223, secondary +0.099, community −0.132",
+            None,
+            "share",
+            "DEFAULTS: Yan et al., Front Public Health 2022",
+            None,
+            note="stated-preference weights are relative, not market prices: they shape the choice model's terms "
+            "(behaviour.beta_*, quality_*), whose scale is set by the observed price elasticity (row above), as "
+            "DEFAULTS advises; the model's implied importances are not an outcome",
+        ),
+        T(
+            "chc_workload",
+            "Community health centres: median 8 physicians and 13 nurses; 12.5 patients per physician per day (2015)",
+            None,
+            "per day",
+            "DEFAULTS: national CHC survey (Ann Fam Med 2017)",
+            None,
+            note="teams have no working hours yet, so workload cannot be compared; it becomes an outcome with team "
+            "workload (provider issue, item 1)",
+        ),
     )
 
 
@@ -618,6 +744,8 @@ def _fmt(x: float | None, unit: str) -> str:
         return f"{100 * x:.1f}%"
     if unit in ("elasticity", "ratio"):
         return f"{x:.2f}"
+    if unit == "change":
+        return f"{100 * x:+.1f}%"
     return f"{x:,.1f}"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import docs, targets
+from sandbox import docs, params, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = ROOT.parent / "shared" / "domain" / "FACTS.md"
@@ -53,3 +53,24 @@ def test_every_observed_outcome_of_the_fact_sheet_has_a_row():
         # every number of the fact sheet's row appears in some target
         numbers = [n for n in re.findall(r"\d[\d.,]*", row.split("|")[2]) if len(n.replace(".", "").replace(",", "")) >= 2]
         assert any(n in table for n in numbers), row
+
+
+DEFAULTS = ROOT.parent / "shared" / "domain" / "DEFAULTS.md"
+
+
+@pytest.mark.skipif(not DEFAULTS.exists(), reason="shared/domain/DEFAULTS.md is not beside the checkout")
+def test_every_figure_of_the_national_defaults_is_a_target_row_or_the_cited_source_of_a_lever():
+    text = DEFAULTS.read_text(encoding="utf-8")
+    cited = targets.table_markdown({}) + " ".join(t.figure + t.note for t in targets.targets())
+    cited += " ".join(f"{lv.source} {lv.plausible_source or ''}" for lv in params.registry().levers)
+    missing = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        if len(cells) < 3 or cells[0] in ("figure", "level") or set(cells[0]) <= {"-"}:
+            continue
+        numbers = [
+            n for n in re.findall(r"\d[\d.,]*\d|\d", " ".join(cells[1:-1])) if len(n.replace(".", "").replace(",", "")) >= 2
+        ]
+        if numbers and not any(n in cited for n in numbers):
+            missing.append(cells[0])
+    assert not missing, f"DEFAULTS.md figures with no target row and no lever citing them: {missing}"
