@@ -54,6 +54,9 @@ class Residents:
     visits_last: np.ndarray  # int16: outpatient visits last year (0 in the first year: no history)
     primary_last: np.ndarray  # int16: of which at primary level
     signed_last: np.ndarray  # bool: held a contract at the end of last year
+    # float32: perceived quality of primary care, as a share of the district hospital's quality
+    # advantage (behaviour.quality_secondary) that primary care has closed; 0 = today's view
+    perceived_quality: np.ndarray
 
     @property
     def n(self) -> int:
@@ -141,4 +144,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         visits_last=np.zeros(n, dtype=np.int16),
         primary_last=np.zeros(n, dtype=np.int16),
         signed_last=np.zeros(n, dtype=bool),
+        perceived_quality=np.zeros(n, dtype=np.float32),
     )
