@@ -234,6 +234,12 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "global_budget": ("总额预算", "global budget"),
     "soft": ("软签约（自由就医）", "soft signing (free choice)"),
     "hard": ("硬绑定（1+1+1）", "hard binding (1+1+1)"),
+    # payers of the capability levers (capability.*_payer)
+    "fund": ("医保基金", "insurance fund"),
+    "district_finance": ("区财政", "district finance"),
+    "city_finance": ("市财政", "city finance"),
+    "public_health": ("基本公卫经费", "public-health funds"),
+    "hospital": ("牵头医院", "lead hospital"),
 }
 
 
