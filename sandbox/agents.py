@@ -25,6 +25,10 @@ class Team(mesa.Agent):
         self.cap_residents = cap_residents
         self.effort = effort
         self.up_rate = up_rate
+        # primary-care capability built by the capability.* levers (phases.settlement.build_capability):
+        # the share of the district hospital's quality advantage closed, and of its drug list matched
+        self.capability = 0.0
+        self.drug_list = 0.0
         self.new_year()
         self.prev_upper_admissions_per_signed: float | None = None
 

@@ -238,6 +238,12 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "global_budget": ("总额预算", "global budget"),
     "soft": ("软签约（自由就医）", "soft signing (free choice)"),
     "hard": ("硬绑定（1+1+1）", "hard binding (1+1+1)"),
+    # payers of the capability levers (capability.*_payer)
+    "fund": ("医保基金", "insurance fund"),
+    "district_finance": ("区财政", "district finance"),
+    "city_finance": ("市财政", "city finance"),
+    "public_health": ("基本公卫经费", "public-health funds"),
+    "hospital": ("牵头医院", "lead hospital"),
 }
 
 
@@ -271,6 +277,7 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "log-odds per share": "对数几率/占比",
     "log-odds per 10 minutes": "对数几率/10分钟",
     "": "",
+    "FTE per 10,000": "全时当量/万人",
     "GPs per 10,000": "每万人全科医生数",
     "admissions/person/year": "人次/人/年（住院）",
     "days": "天",
@@ -282,6 +289,10 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "per yuan": "每元",
     "persons": "人",
     "share": "比例",
+    "share per FTE per 10,000": "比例/（每万人全时当量）",
+    "share per visit": "比例/次就诊",
+    "share per yuan/person/year": "比例/（元/人/年）",
+    "share/month": "比例/月",
     "share of 60+": "占 60 岁以上人口比例",
     "share of admissions": "占住院比例",
     "share of fees": "占签约费比例",
@@ -296,7 +307,10 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "utility per minute": "效用/分钟",
     "visits/1000 residents/month": "人次/千人/月",
     "visits/year": "人次/年",
+    "yuan/FTE/year": "元/全时当量/年",
+    "yuan/GP/year": "元/全科医生/年",
     "yuan/admission": "元/次住院",
+    "yuan/chronic patient/year": "元/慢病患者/年",
     "yuan/person/year": "元/人/年",
     "yuan/signed chronic resident/year": "元/签约慢病患者/年",
     "yuan/visit": "元/次门诊",

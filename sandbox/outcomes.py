@@ -150,7 +150,26 @@ def _columns() -> tuple[Column, ...]:
             "Global-budget surplus retained / overrun shared by hospitals",
             "settlement",
         ),
-        C("fund_spending", "yuan/month", "flow", "All fund spending: claims, fee share, bonuses, surpluses", "settlement"),
+    ]
+    for item, what in (
+        ("specialists", "hospital specialists' sessions at community centres"),
+        ("drug_list", "the drug list matched with the hospitals'"),
+        ("equipment", "equipment and tests at community level"),
+        ("gp_training", "GP training"),
+    ):
+        cols.append(C(f"capability_{item}", "yuan/month", "flow", f"Primary-care capability: cost of {what}", "settlement"))
+    cols.append(C("capability_total", "yuan/month", "flow", "Primary-care capability: all levers' cost", "settlement"))
+    for payer in ("fund", "district_finance", "city_finance", "public_health", "hospital"):
+        who = "the lead hospital (out of its revenue)" if payer == "hospital" else payer.replace("_", " ")
+        cols.append(C(f"capability_paid_{payer}", "yuan/month", "flow", f"Primary-care capability paid by {who}", "settlement"))
+    cols += [
+        C(
+            "fund_spending",
+            "yuan/month",
+            "flow",
+            "All fund spending: claims, fee share, bonuses, surpluses, capability share",
+            "settlement",
+        ),
         C("residents", "residents", "stock", "Residents simulated", "record"),
         C("signed", "residents", "stock", "Residents with a family-doctor contract", "record"),
         C("chronic", "residents", "stock", "Residents with a chronic condition", "record"),
@@ -167,6 +186,20 @@ def _columns() -> tuple[Column, ...]:
         C("fund_balance", "yuan", "stock", "The fund's balance at the end of the month", "record"),
         C("team_effort_mean", "share", "stock", "Mean effort of family-doctor teams (0–1)", "record"),
         C("team_up_rate_mean", "share", "stock", "Mean upward-referral rate of teams", "record"),
+        C(
+            "primary_capability",
+            "share",
+            "stock",
+            "Mean capability of teams: share of the district hospital's quality advantage closed",
+            "record",
+        ),
+        C(
+            "perceived_primary_quality",
+            "share",
+            "stock",
+            "Residents' mean perceived quality of primary care (share of the district hospital's advantage)",
+            "record",
+        ),
         C("hospital_revenue", "yuan/month", "flow", "Hospitals' revenue from visits and admissions", "record"),
     ]
     return tuple(cols)
@@ -453,6 +486,30 @@ def _outcomes() -> tuple[Outcome, ...]:
             f"batch {walk}",
         ),
         decl(
+            "primary_capability",
+            "Primary-care capability built",
+            "基层服务能力（已建成）",
+            "share",
+            "primary_capability",
+            "cli batch timeseries",
+        ),
+        decl(
+            "perceived_primary_quality",
+            "Perceived quality of primary care",
+            "居民对基层的感知质量",
+            "share",
+            "perceived_primary_quality",
+            "cli batch timeseries",
+        ),
+        decl(
+            "capability_spending_per_capita",
+            "Capability spending per resident (all payers)",
+            "人均基层能力建设投入（各方合计）",
+            "yuan/year",
+            "capability_total / years / residents",
+            "cli batch",
+        ),
+        decl(
             "chronic_control_rate_signed",
             "Control rate, signed chronic patients",
             "签约慢病患者控制率",
@@ -478,6 +535,7 @@ def _outcomes() -> tuple[Outcome, ...]:
             "fund_team_surplus",
         ),
         ("fund_alliance_surplus", "Alliance surplus / overrun settlement", "医共体结余留用/超支分担", "fund_alliance_surplus"),
+        ("fund_capability", "Primary-care capability (fund share)", "基层能力建设（基金承担部分）", "capability_paid_fund"),
     )
     out += [decl(name, en, zh, "yuan/year", f"{col} / years", "spending batch") for name, en, zh, col in spending]
     return tuple(out)

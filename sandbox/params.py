@@ -63,6 +63,11 @@ PAYER_ZH: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# primary-care capability: what the levers capability.* buy, and who may pay for each (the lead
+# hospital of an alliance bears its share out of its revenue)
+CAPABILITY_ITEMS = ("specialists", "drug_list", "equipment", "gp_training")
+CAPABILITY_PAYERS = ("fund", "district_finance", "city_finance", "public_health", "hospital")
+
 # the axes a template may expand over: name -> (values in order, Chinese names)
 AXES: Mapping[str, tuple[tuple[str, ...], Mapping[str, str]]] = MappingProxyType(
     {"level": (LEVELS, LEVEL_ZH), "scheme": (SCHEMES, SCHEME_ZH), "tier": (TIERS, TIER_ZH), "payer": (PAYERS, PAYER_ZH)}

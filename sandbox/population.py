@@ -62,6 +62,9 @@ class Residents:
     oop_year: np.ndarray  # float32: of which paid out of pocket, yuan
     cost_last: np.ndarray  # float32: cost of last year's care (0 in the first year: no history)
     oop_last: np.ndarray  # float32: of which paid out of pocket
+    # float32: perceived quality of primary care, as a share of the district hospital's quality
+    # advantage (behaviour.quality_secondary) that primary care has closed; 0 = today's view
+    perceived_quality: np.ndarray
 
     @property
     def n(self) -> int:
@@ -155,4 +158,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         oop_year=np.zeros(n, dtype=np.float32),
         cost_last=np.zeros(n, dtype=np.float32),
         oop_last=np.zeros(n, dtype=np.float32),
+        perceived_quality=np.zeros(n, dtype=np.float32),
     )

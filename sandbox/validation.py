@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from .params import BY_PATH, PAYERS, TIERS, Lever
+from .params import BY_PATH, CAPABILITY_ITEMS, PAYERS, TIERS, Lever
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,22 @@ def check_team_budget_needs_contracts(p: dict) -> list[Problem]:
     return []
 
 
+def check_hospital_pays_only_in_an_alliance(p: dict) -> list[Problem]:
+    out = []
+    for item in CAPABILITY_ITEMS:
+        key = f"capability.{item}_payer"
+        if p[key] == "hospital" and not p["hospital.alliance"]:
+            out.append(
+                Problem(
+                    key,
+                    "hospital",
+                    "the lead hospital pays for community centres' capability only inside an alliance or medical group, "
+                    "so it needs hospital.alliance = true (or another payer: fund, district_finance, city_finance, public_health)",
+                )
+            )
+    return out
+
+
 def check_age_shares(p: dict) -> list[Problem]:
     s = p["population.age_0_14"] + p["population.age_60_plus"]
     if s > 1.0:
@@ -192,6 +208,7 @@ CONTRADICTION_CHECKS = (
     check_hard_binding_needs_contracts,
     check_hard_binding_needs_primary_capacity,
     check_team_budget_needs_contracts,
+    check_hospital_pays_only_in_an_alliance,
     check_age_shares,
 )
 

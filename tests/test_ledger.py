@@ -8,7 +8,7 @@ from _runs import run
 
 from sandbox import Scenario
 from sandbox.model import SandboxModel
-from sandbox.params import PAYERS
+from sandbox.params import CAPABILITY_PAYERS, PAYERS
 from sandbox.phases.common import CHRONIC, MINOR, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
 from sandbox.phases.record import LedgerError, check_ledger
 
@@ -51,7 +51,69 @@ FUND_SPENDING_CATEGORIES = (
     "fund_bonus",
     "fund_team_surplus",
     "fund_alliance_surplus",
+    "capability_paid_fund",
 )
+
+
+# every payer of every capability lever somewhere (the lead hospital inside an alliance)
+EVERY_PAYER = {
+    "hospital.alliance": True,
+    "capability.specialists": 0.3,
+    "capability.specialists_payer": "hospital",
+    "capability.drug_list": 0.7,
+    "capability.drug_list_payer": "fund",
+    "capability.equipment": 25.0,
+    "capability.equipment_payer": "public_health",
+    "capability.gp_training": 0.4,
+    "capability.gp_training_payer": "district_finance",
+}
+
+
+def _capability_rebuilt(res) -> dict[str, np.ndarray]:
+    """Each capability lever's monthly cost and each payer's part, rebuilt from the levers in force
+    (docs: yearly amounts / 12): specialists' FTE per 10,000 x residents x cost per FTE; matched
+    share x chronic patients x cost per patient; yuan per resident x residents; trained share x one
+    GP per team x cost per GP."""
+    ts = res.timeseries
+    n_teams = int((res.teams.year == 1).sum())
+    cost = {k: [] for k in ("specialists", "drug_list", "equipment", "gp_training")}
+    paid = {q: np.zeros(len(ts)) for q in CAPABILITY_PAYERS}
+    for i, (month, n, chronic) in enumerate(zip(ts.month, ts.residents, ts.chronic)):
+        p = res.scenario.params_at(int(month))
+        month_cost = {
+            "specialists": p["capability.specialists"] * n / 10_000 * p["capability.specialist_cost"] / 12,
+            "drug_list": p["capability.drug_list"] * chronic * p["capability.drug_list_cost"] / 12,
+            "equipment": p["capability.equipment"] * n / 12,
+            "gp_training": p["capability.gp_training"] * n_teams * p["capability.gp_training_cost"] / 12,
+        }
+        for k, v in month_cost.items():
+            cost[k].append(v)
+            paid[p[f"capability.{k}_payer"]][i] += v
+    return {**{f"capability_{k}": np.array(v) for k, v in cost.items()}, **{f"capability_paid_{q}": v for q, v in paid.items()}}
+
+
+@pytest.mark.parametrize(
+    "preset,overrides", [("zhenjiang_medical_group", {}), ("shanghai_1plus1plus1", {}), ("baseline", EVERY_PAYER)]
+)
+def test_capability_spending_is_rebuilt_from_the_levers_and_paid_in_full_by_the_payers_the_levers_name(preset, overrides):
+    res = run(preset, overrides, residents=10_000, years=2)
+    ts = res.timeseries
+    want = _capability_rebuilt(res)
+    for col, values in want.items():
+        np.testing.assert_allclose(ts[col].to_numpy(), values, rtol=1e-9, atol=1e-6, err_msg=col)
+    paid = sum(ts[f"capability_paid_{q}"] for q in CAPABILITY_PAYERS)
+    assert (paid - ts.capability_total).abs().max() < 0.01
+    assert ts.capability_total.min() > 0
+
+
+def test_a_capability_lever_costs_nothing_when_it_is_off_and_its_payer_pays_all_of_it_when_on():
+    off = run("baseline", residents=10_000, years=1).timeseries
+    assert (off.capability_total == 0).all()
+    on = run("baseline", {"capability.equipment": 30.0, "capability.equipment_payer": "city_finance"}, residents=10_000, years=1)
+    ts = on.timeseries
+    assert ts.capability_paid_city_finance.sum() == pytest.approx(30.0 * on.residents)  # yuan per resident per year
+    assert ts.capability_total.sum() == pytest.approx(ts.capability_paid_city_finance.sum())
+    assert (ts.capability_paid_fund == 0).all()
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -181,8 +243,23 @@ def test_care_cost_fund_claims_and_out_of_pocket_are_rebuilt_from_the_episodes_p
     assert deductible_bound and rehab_cost > 0
 
 
-def test_the_ledger_check_rejects_a_month_whose_books_do_not_close():
-    row = {"month": 3, "care_cost": 100.0, "fund_claims": 60.0, "oop": 30.0, "fee_total": 0.0}
+def _closed_row() -> dict:
+    row = {"month": 3, "care_cost": 100.0, "fund_claims": 60.0, "oop": 40.0, "fee_total": 0.0, "capability_total": 10.0}
     row.update({f"fee_{p}": 0.0 for p in PAYERS})
+    row.update({f"capability_{i}": 0.0 for i in ("specialists", "drug_list", "equipment", "gp_training")})
+    row.update({f"capability_paid_{q}": 0.0 for q in CAPABILITY_PAYERS})
+    row["capability_equipment"] = 10.0
+    row["capability_paid_hospital"] = 10.0
+    return row
+
+
+def test_the_ledger_check_rejects_a_month_whose_books_do_not_close():
+    check_ledger(_closed_row())
+    row = _closed_row()
+    row["oop"] = 30.0
     with pytest.raises(LedgerError, match="care cost"):
+        check_ledger(row)
+    row = _closed_row()
+    row["capability_paid_hospital"] = 9.0
+    with pytest.raises(LedgerError, match="capability spending"):
         check_ledger(row)

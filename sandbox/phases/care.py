@@ -7,6 +7,13 @@ tertiary hospital (available when the resident prefers a famous hospital, share 
     U_j = - beta_oop * OOP_j / (100 * income_factor) - beta_travel * travel_j
           + quality_j * severity - beta_wait * wait_j
           + trust * effort * [j = primary, signed] + habit * [level_j = last level]
+          + perceived * quality_secondary * severity * [j = primary]
+          + refill * drug_list * [j = primary, chronic follow-up, long prescriptions]
+
+where ``perceived`` is the resident's perceived quality of primary care (a share of the district
+hospital's quality advantage, built by experience: phases.experience; 0 in today's model) and
+``drug_list`` the share of the hospitals' chronic drug list the catchment team can prescribe, so
+long prescriptions make primary care the place of refills (``behaviour.refill_advantage``),
 
 and the choice is drawn from the logit probabilities exp(U_j) / sum_k exp(U_k) by inverse CDF with
 one uniform per resident-month-episode from the ``choice`` stream (common random numbers).
@@ -54,15 +61,18 @@ if TYPE_CHECKING:
 
 READS = (
     "ep",
+    "quality_on",
     "res.deductible_paid",
     "res.employee",
     "res.last_level",
+    "res.perceived_quality",
     "res.quintile",
     "res.signed",
     "res.team",
     "res.travel",
     "res.urban",
     "teams.effort",
+    "teams.drug_list",
     "hospitals.alt",
     "hospitals.level",
     "hospitals.utilisation",
@@ -183,6 +193,15 @@ def utilities(
         u -= extra
     effort = m.team_array("effort")[r.team[res]]
     u[:, PRIMARY] += p["behaviour.trust_signed"] * effort * signed
+    if m.quality_on:
+        # perceived quality of primary care, times severity like the hospitals' quality
+        if inpatient:
+            severity = SEVERITY["serious"]
+        elif chronic is None:
+            severity = SEVERITY["minor"]
+        else:
+            severity = np.where(chronic, SEVERITY["chronic"], SEVERITY["minor"])
+        u[:, PRIMARY] += r.perceived_quality[res] * (p["behaviour.quality_secondary"] * severity)
     last = r.last_level[res]
     rows = np.flatnonzero(last > 0)
     flat = u.reshape(-1)  # a view: flat indices row * 5 + alternative are faster than (row, column) pairs
@@ -231,6 +250,13 @@ def _outpatient_choice(m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot:
     chronic = kind == CHRONIC
     u = utilities(m, res, False, chronic, np.zeros(res.shape[0], bool), slot)
     u[:, NONE] = p["behaviour.no_care_minor"] - np.where(chronic, 1.0, 0.0)
+    refill = p["behaviour.refill_advantage"]
+    if p["referral.long_prescriptions"] and refill:
+        # long prescriptions with the hospitals' medicines on the primary list: refills at primary care
+        drugs = m.team_array("drug_list")
+        if drugs.any():
+            rows = np.flatnonzero(chronic)
+            u[rows, PRIMARY] += refill * drugs[m.res.team[res[rows]]]
     gated = np.zeros(res.shape[0], bool)
     if p["referral.binding"] == "hard":
         # 1+1+1: a signed resident reaches a hospital outside the set only through the family doctor,
@@ -244,7 +270,7 @@ def _outpatient_choice(m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, resident, slot); residents' contract, scheme, area, income quintile, travel, team, last level and deductible paid; teams' effort; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred.
+    """Reads: m.ep (kind, resident, slot); m.quality_on; residents' contract, scheme, area, income quintile, travel, team, last level, perceived quality and deductible paid; teams' effort and drug list; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred.
 
     Outpatient episodes choose among no care, primary and the three hospitals (under hard binding a
     signed resident reaches the outside hospital only through the family doctor); admissions choose

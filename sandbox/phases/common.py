@@ -18,6 +18,7 @@ LEVEL_NAMES = ("none", "primary", "secondary", "tertiary")
 # random-draw purposes (the `purpose` argument of Streams.uniform)
 P_MINOR, P_CHRONIC, P_SERIOUS, P_REASSESS, P_CONTROL = 0, 1, 2, 3, 4
 P_TASTE, P_OUTSIDE_AVAIL, P_VIA_FD, P_UP, P_DOWN, P_SIGN, P_RENEW, P_ORDER = 10, 11, 12, 13, 14, 15, 16, 17
+P_EXPERIENCE = 18  # what a primary visit meets of the team's capability (phases.experience)
 
 
 @dataclass

@@ -8,6 +8,14 @@
   (``visits_year``, ``primary_year``); at year end they become last year's, which signing reads.
 * Served: a signed resident who made a primary visit this contract year has been served by the own
   team, which raises the chance of renewing the contract.
+* Perceived quality of primary care (``perceived_quality``, a share of the district hospital's
+  quality advantage): a resident's view moves after each primary visit toward what the visit met,
+  the catchment team's capability times ``1 + noise`` (a uniform from the ``choice`` stream, sd
+  ``behaviour.quality_experience_noise``): ``k`` visits in a month close ``1 - (1 - learning)^k`` of
+  the gap to their mean. Then word of mouth: every resident of a catchment whose team saw primary
+  visits this month moves ``behaviour.quality_word_of_mouth`` of the way toward the mean of what
+  those visits met (there are no household ids; the catchment stands for household and
+  neighbours). With no capability built, a visit meets 0 and every view stays 0 exactly.
 """
 
 from __future__ import annotations
@@ -16,17 +24,37 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .common import LEVEL_OF_ALT, PRIMARY, REHAB, SERIOUS
+from .common import LEVEL_OF_ALT, P_EXPERIENCE, PRIMARY, REHAB, SERIOUS
 
 if TYPE_CHECKING:
     from ..model import SandboxModel
 
-READS = ("ep", "fu_hist", "res.signed", "res.visits_year", "res.primary_year")
-WRITES = ("fu_hist", "res.last_level", "res.followups", "res.served", "res.visits_year", "res.primary_year")
+READS = (
+    "ep",
+    "fu_hist",
+    "quality_on",
+    "res.perceived_quality",
+    "res.signed",
+    "res.team",
+    "res.visits_year",
+    "res.primary_year",
+    "teams.capability",
+    "levers.behaviour",
+)
+WRITES = (
+    "fu_hist",
+    "quality_on",
+    "res.last_level",
+    "res.followups",
+    "res.perceived_quality",
+    "res.served",
+    "res.visits_year",
+    "res.primary_year",
+)
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, choices), m.fu_hist, residents' contract and yearly visit counts. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year; m.fu_hist (this month's slot).
+    """Reads: m.ep (kind, choices), m.fu_hist, m.quality_on, residents' contract, team, perceived quality and yearly visit counts; teams' capability; levers behaviour.quality_*. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year, res.perceived_quality; m.fu_hist (this month's slot), m.quality_on.
 
     A resident's last level is that of the last episode in ``m.ep`` order (rehabilitation excluded);
     primary visits (outpatient, not admissions or rehabilitation) count as follow-ups, clipped at 100
@@ -45,3 +73,33 @@ def run(m: SandboxModel) -> None:
     r.visits_year += np.bincount(ep.res, weights=op, minlength=r.n).astype(np.int16)
     r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
     r.served[ep.res[prim_visit & signed]] = True
+    learn_quality(m, np.flatnonzero(prim_visit), primary)
+
+
+def learn_quality(m: SandboxModel, visits: np.ndarray, per_resident: np.ndarray) -> None:
+    """Residents' perceived quality of primary care after this month's primary visits ``visits``
+    (indices into ``m.ep``; ``per_resident`` counts them by resident): own experience, then word of
+    mouth in the catchment (module docstring). Skipped while no team has capability and nobody's
+    view has moved (today's model: every view stays exactly 0)."""
+    ep, r, p = m.ep, m.res, m.p
+    capability = m.team_array("capability")
+    if not m.quality_on and not capability.any():
+        return
+    m.quality_on = True
+    res = ep.res[visits]
+    team = r.team[res]
+    noise = (m.streams.uniform("choice", res, m.month, P_EXPERIENCE, ep.slot[visits]) - 0.5) * np.sqrt(12.0)
+    met = capability[team] * (1.0 + p["behaviour.quality_experience_noise"] * noise)
+    who = np.flatnonzero(per_resident)
+    k = per_resident[who]
+    mean_met = np.bincount(res, weights=met, minlength=r.n)[who] / k
+    q = r.perceived_quality
+    step = 1.0 - (1.0 - p["behaviour.quality_learning"]) ** k
+    q[who] += (step * (mean_met - q[who])).astype(np.float32)
+    mouth = p["behaviour.quality_word_of_mouth"]
+    if mouth > 0 and visits.shape[0]:
+        nt = len(m.teams)
+        n_met = np.bincount(team, minlength=nt)
+        team_mean = np.bincount(team, weights=met, minlength=nt) / np.maximum(n_met, 1)
+        heard = n_met[r.team] > 0
+        q += np.where(heard, mouth * (team_mean[r.team] - q), 0.0).astype(np.float32)

@@ -1,13 +1,15 @@
 """Phase 8, record: the month's figures become one row of the time series, and the books are
-checked: every yuan of care cost is paid by the fund or the patient, and every yuan of signing fee
-by one of its payers."""
+checked: every yuan of care cost is paid by the fund or the patient, every yuan of signing fee
+by one of its payers, and every yuan spent on primary-care capability by one of its payers."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..outcomes import check_row
-from ..params import PAYERS
+from ..params import CAPABILITY_ITEMS, CAPABILITY_PAYERS, PAYERS
 
 if TYPE_CHECKING:
     from ..model import SandboxModel
@@ -19,8 +21,10 @@ READS = (
     "res.diabetes",
     "res.hypertension",
     "res.priority",
+    "res.perceived_quality",
     "res.signed",
     "fund.balance",
+    "teams.capability",
     "teams.effort",
     "teams.up_rate",
     "hospitals.level",
@@ -37,8 +41,9 @@ class LedgerError(AssertionError):
 
 
 def check_ledger(row: dict) -> None:
-    """Raise :class:`LedgerError` when care cost is not fund claims + out-of-pocket, or the signing
-    fee is not the sum of its payers' shares (to a cent plus a relative 1e-9)."""
+    """Raise :class:`LedgerError` when care cost is not fund claims + out-of-pocket, the signing fee
+    is not the sum of its payers' shares, or the capability spending is not the sum of its levers'
+    costs and of what its payers paid (to a cent plus a relative 1e-9)."""
     tol = 0.01 + 1e-9 * max(row["care_cost"], 1.0)
     if abs(row["care_cost"] - row["fund_claims"] - row["oop"]) > tol:
         raise LedgerError(
@@ -47,10 +52,18 @@ def check_ledger(row: dict) -> None:
     fees = sum(row[f"fee_{p}"] for p in PAYERS)
     if abs(row["fee_total"] - fees) > 0.01 + 1e-9 * max(row["fee_total"], 1.0):
         raise LedgerError(f"month {row['month']}: signing fees {row['fee_total']:.2f} != sum of payer shares {fees:.2f}")
+    total = row["capability_total"]
+    tol = 0.01 + 1e-9 * max(total, 1.0)
+    items = sum(row[f"capability_{i}"] for i in CAPABILITY_ITEMS)
+    paid = sum(row[f"capability_paid_{q}"] for q in CAPABILITY_PAYERS)
+    if abs(total - items) > tol or abs(total - paid) > tol:
+        raise LedgerError(
+            f"month {row['month']}: capability spending {total:.2f} != its levers' costs {items:.2f} or its payers' {paid:.2f}"
+        )
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: acc (the month's flows); residents' contract, priority group, chronic (hypertension, diabetes), controlled; fund balance; teams' effort and up_rate; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
+    """Reads: acc (the month's flows); residents' contract, priority group, chronic (hypertension, diabetes), controlled, perceived quality; fund balance; teams' effort, up_rate and capability; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
 
     The row is the month's flows plus the stocks at the end of the month: signed residents, chronic
     patients and how many are controlled, the city hospital's wait, the fund balance, the teams'
@@ -74,6 +87,8 @@ def run(m: SandboxModel) -> None:
     row["fund_balance"] = m.fund.balance
     row["team_effort_mean"] = float(m.team_array("effort").mean())
     row["team_up_rate_mean"] = float(m.team_array("up_rate").mean())
+    row["primary_capability"] = float(m.team_array("capability").mean())
+    row["perceived_primary_quality"] = float(r.perceived_quality.mean(dtype=np.float64))
     row["hospital_revenue"] = sum(h.month_revenue for h in m.hospitals)
     check_row(row)
     check_ledger(row)

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 READS = (
     "ep",
+    "quality_on",
     "res.deductible_paid",
     "res.employee",
     "res.last_level",
+    "res.perceived_quality",
     "res.quintile",
     "res.signed",
     "res.team",

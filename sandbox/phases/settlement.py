@@ -4,6 +4,11 @@ Monthly: premiums reach the fund; signing fees are paid to teams by their payers
 their utilisation (next month's waits). At the end of each contract year (month 12, 24, ...):
 team budgets settle (surplus retained / overrun shared), alliance global budgets settle, teams earn
 bonuses, and teams adapt effort and referral toward what pays under the rules in force.
+
+Primary-care capability (:func:`build_capability`): every month the capability levers in force cost
+their payers (specialists' sessions, the matched drug list, equipment and tests, GP training), and
+each team's capability and drug list move part of the way (``behaviour.capability_build``) toward
+what those levers fund, so a reform's capability is built over months, not in month 1.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import PAYERS
+from ..params import CAPABILITY_ITEMS, CAPABILITY_PAYERS, PAYERS
 from ..population import N_CELLS, cell_attribute
 from .illness import ADMIT_AGE
 from .signing import fee_per_resident, payer_shares
@@ -24,6 +29,7 @@ EFFORT_GRID = np.linspace(0.0, 1.0, 21)
 
 READS = (
     "n_employee",
+    "n_chronic",
     "res.age_band",
     "res.chronic",
     "res.controlled",
@@ -46,7 +52,10 @@ READS = (
     "teams.index",
     "teams.prev_upper_admissions_per_signed",
     "teams.up_rate",
+    "teams.capability",
+    "teams.drug_list",
     "levers.behaviour",
+    "levers.capability",
     "levers.bonus",
     "levers.budget",
     "levers.fund",
@@ -62,8 +71,11 @@ ACC_KEYS = (
         "fund_bonus",
         "fund_team_surplus",
         "fund_alliance_surplus",
-        "fund_spending",
     )
+    + tuple(f"capability_{item}" for item in CAPABILITY_ITEMS)
+    + ("capability_total",)
+    + tuple(f"capability_paid_{payer}" for payer in CAPABILITY_PAYERS)
+    + ("fund_spending",)
 )
 WRITES = (
     "fund.balance",
@@ -76,14 +88,17 @@ WRITES = (
     "teams.effort",
     "teams.up_rate",
     "teams.prev_upper_admissions_per_signed",
+    "teams.capability",
+    "teams.drug_list",
 ) + tuple(f"acc.{k}" for k in ACC_KEYS)
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: residents' contract, tier, team, (at year end) age band, chronic, controlled, follow-ups and cell; acc fund_claims, fee_fund; m.yr, m.team_year, m.year_fund_per_admission; hospitals' month_visits and claims; teams' fees, effort, up_rate; levers fund.premium.*, signing.*, budget.*, bonus.*, hospital.*, team.*, behaviour.*. Writes: acc premiums, fee_*, fund_bonus, fund_team_surplus, fund_alliance_surplus, fund_spending; fund.balance; hospitals' utilisation, settlement_income; teams' incomes, effort, up_rate.
+    """Reads: residents' contract, tier, team, chronic, (at year end) age band, controlled, follow-ups and cell; acc fund_claims, fee_fund; m.yr, m.team_year, m.year_fund_per_admission; hospitals' month_visits and claims; teams' fees, effort, up_rate, capability, drug_list; levers fund.premium.*, signing.*, budget.*, bonus.*, hospital.*, team.*, behaviour.*, capability.*. Writes: acc premiums, fee_*, fund_bonus, fund_team_surplus, fund_alliance_surplus, capability_*, fund_spending; fund.balance; hospitals' utilisation, settlement_income; teams' incomes, effort, up_rate, capability, drug_list.
 
-    Every month: premiums, signing fees (to teams, split by payer), hospital utilisation. In the last
-    month of a contract year also :func:`settle_year`. Then the fund pays this month's spending."""
+    Every month: premiums, signing fees (to teams, split by payer), hospital utilisation, the cost of
+    the capability levers and the teams' capability (:func:`build_capability`). In the last month of
+    a contract year also :func:`settle_year`. Then the fund pays this month's spending."""
     r, p, a = m.res, m.p, m.acc
     # premiums
     n_emp = m.n_employee
@@ -104,10 +119,65 @@ def run(m: SandboxModel) -> None:
         h.utilisation = h.month_visits / max(h.capacity, 1.0)
     for key in ("fund_bonus", "fund_team_surplus", "fund_alliance_surplus"):
         a[key] = 0.0
+    build_capability(m)
     if m.month % 12 == 11:
         settle_year(m)
-    a["fund_spending"] = a["fund_claims"] + a["fee_fund"] + a["fund_bonus"] + a["fund_team_surplus"] + a["fund_alliance_surplus"]
+    a["fund_spending"] = (
+        a["fund_claims"]
+        + a["fee_fund"]
+        + a["fund_bonus"]
+        + a["fund_team_surplus"]
+        + a["fund_alliance_surplus"]
+        + a["capability_paid_fund"]
+    )
     m.fund.balance += a["premiums"] - a["fund_spending"]
+
+
+def capability_costs(p: dict, residents: int, chronic: int, teams: int) -> dict[str, float]:
+    """This month's cost of each capability lever in force, yuan: specialists' FTE times their cost,
+    the matched share of the drug list times its cost per chronic patient, equipment and tests per
+    resident, and trained GPs (one per team) times their cost; a twelfth of the yearly figures."""
+    return {
+        "specialists": p["capability.specialists"] * residents / 10_000 * p["capability.specialist_cost"] / 12.0,
+        "drug_list": p["capability.drug_list"] * chronic * p["capability.drug_list_cost"] / 12.0,
+        "equipment": p["capability.equipment"] * residents / 12.0,
+        "gp_training": p["capability.gp_training"] * teams * p["capability.gp_training_cost"] / 12.0,
+    }
+
+
+def capability_target(p: dict) -> float:
+    """The capability the levers in force fund: the share of the district hospital's quality
+    advantage that primary care closes, from specialists' sessions, equipment and tests and GP
+    training (each times its behavioural weight), at most 1 (primary care as good as the district
+    hospital)."""
+    closed = (
+        p["behaviour.capability_specialists"] * p["capability.specialists"]
+        + p["behaviour.capability_equipment"] * p["capability.equipment"]
+        + p["behaviour.capability_training"] * p["capability.gp_training"]
+    )
+    return min(closed, 1.0)
+
+
+def build_capability(m: SandboxModel) -> None:
+    """The capability levers' cost this month, by lever and by payer (``capability_*`` of the row;
+    the fund's part is fund spending, the lead hospital's is borne out of its revenue), and each
+    team's capability and drug list a step ``behaviour.capability_build`` toward what the levers
+    fund (every team the same target: the levers are district-wide)."""
+    p, a = m.p, m.acc
+    cost = capability_costs(p, m.res.n, m.n_chronic, len(m.teams))
+    for payer in CAPABILITY_PAYERS:
+        a[f"capability_paid_{payer}"] = 0.0
+    for item in CAPABILITY_ITEMS:
+        a[f"capability_{item}"] = cost[item]
+        a[f"capability_paid_{p[f'capability.{item}_payer']}"] += cost[item]
+    a["capability_total"] = sum(cost.values())
+    speed = p["behaviour.capability_build"]
+    target, drugs = capability_target(p), p["capability.drug_list"]
+    for tm in m.teams:
+        if tm.capability != target:
+            tm.capability += speed * (target - tm.capability)
+        if tm.drug_list != drugs:
+            tm.drug_list += speed * (drugs - tm.drug_list)
 
 
 def settle_year(m: SandboxModel) -> None:
