@@ -282,6 +282,7 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "share of admissions": "占住院比例",
     "share of fees": "占签约费比例",
     "share of primary admission": "占基层住院费用比例",
+    "share of requests": "占申请比例",
     "share of spending": "占支出比例",
     "share of visits": "占门诊比例",
     "share/year": "比例/年",
@@ -324,6 +325,7 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "share": ("占比", "share"),
     "days": ("天", "days"),
     "per year": ("人次/年", "per year"),
+    "residents/year": ("人/年", "residents per year"),
     "yuan": ("元", "yuan"),
     "yuan/year": ("元/年", "yuan per year"),
 }

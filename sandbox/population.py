@@ -54,6 +54,7 @@ class Residents:
     visits_last: np.ndarray  # int16: outpatient visits last year (0 in the first year: no history)
     primary_last: np.ndarray  # int16: of which at primary level
     signed_last: np.ndarray  # bool: held a contract at the end of last year
+    levels_year: np.ndarray  # uint8 bitmask of outpatient levels used this year: 1 primary, 2 secondary, 4 tertiary
 
     @property
     def n(self) -> int:
@@ -141,4 +142,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         visits_last=np.zeros(n, dtype=np.int16),
         primary_last=np.zeros(n, dtype=np.int16),
         signed_last=np.zeros(n, dtype=bool),
+        levels_year=np.zeros(n, dtype=np.uint8),
     )

@@ -29,6 +29,16 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "payer_shares.toml": ("signing.payer.chronic", "1.1", ("must sum to 1",)),
     "hard_binding_without_signing.toml": ("referral.binding", '"hard"', ("signing.enabled = true",)),
     "team_budget_without_signing.toml": ("budget.team_enabled", "true", ("signing.enabled = true",)),
+    "gatekeeping_scope_without_rule.toml": (
+        "referral.gatekeeping_scope",
+        '"resident_scheme"',
+        ("no rule is in force", "reimbursement.bypass_penalty > 0", 'referral.binding = "hard"'),
+    ),
+    "bypass_penalty_without_signing.toml": (
+        "reimbursement.bypass_penalty",
+        "1.0",
+        ("signing.enabled = true", '"resident_scheme"', '"all_insured"'),
+    ),
     "phase_negative_month.toml": ("phase[0].month", "-1", ("from 0 to 1200",)),
     "phase_unknown_key.toml": (
         "phase[0].set.reimbursement.signed_primary_bonsu",
