@@ -234,11 +234,14 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "global_budget": ("总额预算", "global budget"),
     "soft": ("软签约（自由就医）", "soft signing (free choice)"),
     "hard": ("硬绑定（1+1+1）", "hard binding (1+1+1)"),
+    "signed": ("仅签约居民", "signed residents only"),
+    "resident_scheme": ("全部城乡居民医保参保人", "every resident-scheme member"),
+    "all_insured": ("全部参保人", "every insured resident"),
 }
 
 
 def choice_label(value: str, lang: str) -> str:
-    """The name of a choice lever's option (payment mode, binding) in the chosen language."""
+    """The name of a choice lever's option (payment mode, binding, gatekeeping scope) in the chosen language."""
     zh, en = CHOICE_LABELS.get(value, (value, value))
     return zh if lang == "zh" else en
 
