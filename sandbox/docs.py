@@ -194,8 +194,8 @@ INLINE_CONSTANTS: tuple[tuple[str, str, str], ...] = (
     ("phases/signing.py", 'p["referral.priority_wait_cut"] * 60.0', "priority slots valued at wait cut × 60 yuan a year"),
     (
         "phases/settlement.py",
-        '1 - 0.6 * p["budget.team_surplus_share"]',
-        "a team budget lowers the target referral rate by up to 60%",
+        "target *= 1 - 0.6 * share",
+        "a team budget lowers the target referral rate (and the share of requests granted) by up to 60%, times the surplus or overrun share",
     ),
     ("phases/settlement.py", "1.2 * ADMIT_AGE[3]", "saving per controlled patient uses the 60+ chronic admission risk"),
 )

@@ -244,11 +244,14 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
     "city_finance": ("市财政", "city finance"),
     "public_health": ("基本公卫经费", "public-health funds"),
     "hospital": ("牵头医院", "lead hospital"),
+    "signed": ("仅签约居民", "signed residents only"),
+    "resident_scheme": ("全部城乡居民医保参保人", "every resident-scheme member"),
+    "all_insured": ("全部参保人", "every insured resident"),
 }
 
 
 def choice_label(value: str, lang: str) -> str:
-    """The name of a choice lever's option (payment mode, binding) in the chosen language."""
+    """The name of a choice lever's option (payment mode, binding, gatekeeping scope) in the chosen language."""
     zh, en = CHOICE_LABELS.get(value, (value, value))
     return zh if lang == "zh" else en
 
@@ -297,6 +300,7 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "share of admissions": "占住院比例",
     "share of fees": "占签约费比例",
     "share of primary admission": "占基层住院费用比例",
+    "share of requests": "占申请比例",
     "share of spending": "占支出比例",
     "share of visits": "占门诊比例",
     "share/year": "比例/年",
@@ -342,6 +346,7 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "share": ("占比", "share"),
     "days": ("天", "days"),
     "per year": ("人次/年", "per year"),
+    "residents/year": ("人/年", "residents per year"),
     "yuan": ("元", "yuan"),
     "yuan/year": ("元/年", "yuan per year"),
 }

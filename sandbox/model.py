@@ -165,7 +165,7 @@ class SandboxModel(mesa.Model):
     def close_year(self) -> None:
         """Snapshot the year's results by population group and by team, then reset yearly state:
         the fund's spending per admission for next year's adaptation, team incomes, hospitals'
-        yearly claims, residents' outpatient deductible paid, and the yearly sums."""
+        yearly claims, residents' outpatient deductible paid and levels of care used, and the yearly sums."""
         year = self.month // 12 + 1
         cell = self.res_cell
         n_cell = np.bincount(cell, minlength=N_CELLS).astype(np.float64)
@@ -202,6 +202,7 @@ class SandboxModel(mesa.Model):
         r.cost_year[:] = 0.0
         r.oop_year[:] = 0.0
         r.signed_last = r.signed.copy()
+        r.levels_year[:] = 0
         r.deductible_paid[:] = 0.0
         self._new_year_accumulators()
 

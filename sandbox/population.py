@@ -65,6 +65,7 @@ class Residents:
     # float32: perceived quality of primary care, as a share of the district hospital's quality
     # advantage (behaviour.quality_secondary) that primary care has closed; 0 = today's view
     perceived_quality: np.ndarray
+    levels_year: np.ndarray  # uint8 bitmask of outpatient levels used this year: 1 primary, 2 secondary, 4 tertiary
 
     @property
     def n(self) -> int:
@@ -159,4 +160,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         cost_last=np.zeros(n, dtype=np.float32),
         oop_last=np.zeros(n, dtype=np.float32),
         perceived_quality=np.zeros(n, dtype=np.float32),
+        levels_year=np.zeros(n, dtype=np.uint8),
     )

@@ -168,6 +168,35 @@ def check_hard_binding_needs_primary_capacity(p: dict) -> list[Problem]:
     return []
 
 
+def check_bypass_penalty_needs_someone_bound(p: dict) -> list[Problem]:
+    """A bypass penalty for signed residents only, with no contracts, binds nobody."""
+    if p["reimbursement.bypass_penalty"] > 0 and p["referral.gatekeeping_scope"] == "signed" and not p["signing.enabled"]:
+        return [
+            Problem(
+                "reimbursement.bypass_penalty",
+                p["reimbursement.bypass_penalty"],
+                'binds signed residents (referral.gatekeeping_scope = "signed"), so it needs signing.enabled = true '
+                'or a wider scope ("resident_scheme" or "all_insured")',
+            )
+        ]
+    return []
+
+
+def check_gatekeeping_scope_needs_a_rule(p: dict) -> list[Problem]:
+    """Binding unsigned residents to referral rules means nothing when no rule is in force."""
+    scope = p["referral.gatekeeping_scope"]
+    if scope != "signed" and p["reimbursement.bypass_penalty"] == 0 and p["referral.binding"] != "hard":
+        return [
+            Problem(
+                "referral.gatekeeping_scope",
+                scope,
+                "binds more residents to the referral rules, but no rule is in force: it needs "
+                'reimbursement.bypass_penalty > 0 (1 = no reimbursement without referral) or referral.binding = "hard"',
+            )
+        ]
+    return []
+
+
 def check_team_budget_needs_contracts(p: dict) -> list[Problem]:
     if p["budget.team_enabled"] and not p["signing.enabled"]:
         return [Problem("budget.team_enabled", True, "a team budget covers signed residents, so it needs signing.enabled = true")]
@@ -207,6 +236,8 @@ CONTRADICTION_CHECKS = (
     check_payer_shares_sum_to_one,
     check_hard_binding_needs_contracts,
     check_hard_binding_needs_primary_capacity,
+    check_bypass_penalty_needs_someone_bound,
+    check_gatekeeping_scope_needs_a_rule,
     check_team_budget_needs_contracts,
     check_hospital_pays_only_in_an_alliance,
     check_age_shares,

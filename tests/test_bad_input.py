@@ -30,6 +30,16 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "hard_binding_without_signing.toml": ("referral.binding", '"hard"', ("signing.enabled = true",)),
     "team_budget_without_signing.toml": ("budget.team_enabled", "true", ("signing.enabled = true",)),
     "hospital_pays_without_alliance.toml": ("capability.specialists_payer", '"hospital"', ("hospital.alliance = true",)),
+    "gatekeeping_scope_without_rule.toml": (
+        "referral.gatekeeping_scope",
+        '"resident_scheme"',
+        ("no rule is in force", "reimbursement.bypass_penalty > 0", 'referral.binding = "hard"'),
+    ),
+    "bypass_penalty_without_signing.toml": (
+        "reimbursement.bypass_penalty",
+        "1.0",
+        ("signing.enabled = true", '"resident_scheme"', '"all_insured"'),
+    ),
     "phase_negative_month.toml": ("phase[0].month", "-1", ("from 0 to 1200",)),
     "phase_unknown_key.toml": (
         "phase[0].set.reimbursement.signed_primary_bonsu",

@@ -168,8 +168,21 @@ def _rate(p: dict, inpatient: bool, alt, signed, employee, referred) -> np.ndarr
     rate = np.where(hospital, base + referred * p["reimbursement.referral_bonus"], at_primary)
     if p["reimbursement.referral_settled_at_primary_rate"]:
         rate = np.where(hospital & referred & ~employee, np.maximum(rate, at_primary), rate)
-    rate = rate - (hospital & signed & ~referred) * p["reimbursement.bypass_penalty"]
+    bound = signed if inpatient else _bound(p, signed, employee)  # wider scopes bind outpatient visits only
+    rate = rate - (hospital & bound & ~referred) * _bypass_penalty(p, inpatient, alt)
     return np.clip(rate, 0.0, 1.0)
+
+
+def _bound(p: dict, signed: np.ndarray, employee: np.ndarray) -> np.ndarray:
+    """Residents the referral rules bind: signed ones, plus by scope resident-scheme members or everyone."""
+    scope = p["referral.gatekeeping_scope"]
+    return signed | (scope == "all_insured") | ((scope == "resident_scheme") & ~employee)
+
+
+def _bypass_penalty(p: dict, inpatient: bool, alt: np.ndarray) -> np.ndarray:
+    """The bypass penalty; an unreferred outpatient visit outside the 1+1+1 set under hard binding is not reimbursed."""
+    hard_outside = (alt == OUTSIDE) & (p["referral.binding"] == "hard") & (not inpatient)
+    return np.where(hard_outside, 1.0, p["reimbursement.bypass_penalty"])
 
 
 def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float]:
@@ -188,6 +201,15 @@ def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float
     share = np.divide(consumed, month_bills, out=np.zeros(r.n), where=month_bills > 0)[ep.res[visit]]
     rate = _rate(p, False, ep.alt[visit], signed[visit], employee[visit], ep.referred[visit])
     out_fund = (price - price * share) * rate
+    v_alt = ep.alt[visit]
+    bypass = (
+        (v_alt >= SECONDARY)
+        & _bound(p, signed[visit], employee[visit])
+        & ~ep.referred[visit]
+        & (_bypass_penalty(p, False, v_alt) > 0)
+    )
+    out["visits_bypass"] = float(bypass.sum())
+    out["oop_bypass"] = float((price - out_fund)[bypass].sum())
     adm = ep.kind == SERIOUS
     a_alt, a_ref = ep.alt[adm], ep.referred[adm]
     a_price = _inpatient_price(p, a_alt, urban[adm])
@@ -222,12 +244,26 @@ def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float
     return out
 
 
-@pytest.mark.parametrize("preset", ["value_based_capitation", "hangzhou_2016", "hebei_county_alliance"])
-def test_care_cost_fund_claims_and_out_of_pocket_are_rebuilt_from_the_episodes_prices_rates_and_deductibles(preset):
+RURAL_GATEKEEPING = {"referral.gatekeeping_scope": "resident_scheme", "reimbursement.bypass_penalty": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [
+        ("value_based_capitation", {}),
+        ("hangzhou_2016", {}),
+        ("hebei_county_alliance", {}),
+        ("shanghai_1plus1plus1", {}),
+        ("hebei_county_alliance", RURAL_GATEKEEPING),
+    ],
+)
+def test_care_cost_fund_claims_and_out_of_pocket_are_rebuilt_from_the_episodes_prices_rates_and_deductibles(preset, overrides):
     """value_based_capitation: DRG prices, signed and referral bonuses, bypass penalty; hangzhou_2016:
     signed deductible relief, referrals settled at the primary rate; hebei: cumulative deductible for
-    referred admissions, no second deductible downward."""
-    m = SandboxModel(Scenario.preset(preset), residents=3_000, years=1, seed=4)
+    referred admissions, no second deductible downward; shanghai: hard binding (no reimbursement
+    outside the set without referral); hebei with every resident-scheme member gatekept and nothing
+    reimbursed without referral. The visits that bypass the gatekeeper and their out-of-pocket too."""
+    m = SandboxModel(Scenario.preset(preset).with_overrides(overrides), residents=3_000, years=1, seed=4)
     paid_so_far = np.zeros(m.res.n)
     deductible_bound, rehab_cost = False, 0.0
     for month in range(12):

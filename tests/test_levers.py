@@ -29,6 +29,13 @@ def test_every_lever_has_a_valid_read_and_role(lever):
     assert lever.role in ROLES, f"{lever.path}: role {lever.role!r}"
 
 
+def test_every_option_of_a_choice_lever_has_a_chinese_and_an_english_name():
+    from sandbox.i18n import CHOICE_LABELS
+
+    options = {c for lv in REGISTRY if lv.kind == "choice" for c in lv.choices}
+    assert options <= set(CHOICE_LABELS), sorted(options - set(CHOICE_LABELS))
+
+
 def test_place_levers_are_exactly_those_of_the_population_and_price_groups_and_the_behaviour_group_is_all_behaviour():
     for lv in REGISTRY:
         assert (lv.role == "place") == (lv.group in ("population", "prices")), lv.path

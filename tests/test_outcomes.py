@@ -33,7 +33,7 @@ def test_every_formula_reads_only_declared_columns_or_group_sums():
 def test_every_outcome_has_both_labels_a_known_unit_and_known_tags():
     for o in outcomes.OUTCOMES:
         assert o.label_en and o.label_zh and o.label_zh != o.label_en, o.name
-        assert o.unit in ("share", "yuan", "yuan/year", "per year", "days"), o.name
+        assert o.unit in ("share", "yuan", "yuan/year", "per year", "residents/year", "days"), o.name
         assert o.tags and o.tags <= set(outcomes.TAGS), o.name
         assert ("group" in o.tags) == (o.group_formula is not None), o.name
     with pytest.raises(KeyError, match="unknown outcome tag"):

@@ -18,6 +18,11 @@ long prescriptions make primary care the place of refills (``behaviour.refill_ad
 and the choice is drawn from the logit probabilities exp(U_j) / sum_k exp(U_k) by inverse CDF with
 one uniform per resident-month-episode from the ``choice`` stream (common random numbers).
 
+Residents bound by the referral rules (``referral.gatekeeping_scope``) may ask their family doctor
+for a referral to a hospital; the doctor grants it with a probability that falls with the team's
+incentive to hold patients; a refused patient goes direct at the penalised price or stays at
+primary (:func:`_outpatient_choice`).
+
 Admissions choose among the four providers the same way, with out-of-pocket cost per 1,000 yuan.
 Signed residents' admissions pass through their family doctor (and so count as referred) with a
 probability equal to the team's effort.
@@ -38,7 +43,9 @@ from .common import (
     N_ALTS,
     NONE,
     OUTSIDE,
+    P_GRANT,
     P_OUTSIDE_AVAIL,
+    P_REFUSED,
     P_TASTE,
     P_VIA_FD,
     PRIMARY,
@@ -47,6 +54,7 @@ from .common import (
     SERIOUS,
     TERTIARY,
     combo_code,
+    gatekept,
     inpatient_deductibles,
     inpatient_prices,
     oop_of,
@@ -73,6 +81,7 @@ READS = (
     "res.urban",
     "teams.effort",
     "teams.drug_list",
+    "teams.up_rate",
     "hospitals.alt",
     "hospitals.level",
     "hospitals.utilisation",
@@ -244,11 +253,49 @@ def gatekeeping_cost(m: SandboxModel, res: np.ndarray) -> np.ndarray:
     return p["behaviour.beta_oop"] * oop / 100.0 / INCOME_FACTOR[r.quintile[res]] + p["behaviour.beta_travel"] * r.travel[res, 0]
 
 
-def _outpatient_choice(m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Chosen alternative and referred flag for a block of outpatient episodes."""
-    p = m.p
+def referral_worth_asking(p: dict) -> bool:
+    """Whether any lever makes a referred hospital visit better for the patient than a direct one
+    (reimbursement, bypass penalty, priority slots or hard binding). If none does, asking the family
+    doctor only adds a primary visit, so nobody asks and the referral route is not computed."""
+    return bool(
+        p["referral.binding"] == "hard"
+        or p["reimbursement.bypass_penalty"] > 0
+        or p["reimbursement.referral_bonus"] > 0
+        or p["referral.priority_wait_cut"] > 0
+        or p["reimbursement.referral_settled_at_primary_rate"]
+    )
+
+
+def grant_probability(m: SandboxModel, res: np.ndarray) -> np.ndarray:
+    """Probability that the family doctor grants a resident's referral request:
+    ``referral.grant_rate`` for unsigned residents (their catchment team has nothing at stake), times
+    the own team's upward-referral rate relative to ``referral.team_up_rate`` for signed residents, so
+    a team that refers less because it keeps a budget surplus or bears an overrun (settlement.adapt)
+    also grants fewer requests (assumption: the same proportion)."""
+    p, r = m.p, m.res
+    base_up = p["referral.team_up_rate"]
+    ratio = m.team_array("up_rate")[r.team[res]] / base_up if base_up > 0 else np.ones(res.shape[0])
+    g = p["referral.grant_rate"] * np.where(r.signed[res], ratio, 1.0)
+    return np.clip(g, 0.0, 1.0)
+
+
+def _outpatient_choice(
+    m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chosen alternative, referred flag and asked flag for a block of outpatient episodes.
+
+    A resident bound by the referral rules (:func:`~.common.gatekept`) can reach each hospital two
+    ways: directly (unreferred: bypass penalty, and under hard binding no reimbursement at the outside
+    hospital) or by asking the family doctor for a referral (referred prices and waits, minus the
+    cost and trip of the primary visit that comes first). Each hospital is valued by its better route
+    (the patient expects the request to be granted) and the logit picks the alternative. A patient
+    who asks is granted the referral with :func:`grant_probability`; a refused patient, after that
+    primary visit, goes to the hospital directly (leakage) or stays with the primary visit, by a
+    binary logit of the direct visit's utility against primary care's."""
+    p, r = m.p, m.res
+    n = res.shape[0]
     chronic = kind == CHRONIC
-    u = utilities(m, res, False, chronic, np.zeros(res.shape[0], bool), slot)
+    u = utilities(m, res, False, chronic, np.zeros(n, bool), slot)
     u[:, NONE] = p["behaviour.no_care_minor"] - np.where(chronic, 1.0, 0.0)
     refill = p["behaviour.refill_advantage"]
     if p["referral.long_prescriptions"] and refill:
@@ -257,24 +304,40 @@ def _outpatient_choice(m: SandboxModel, res: np.ndarray, kind: np.ndarray, slot:
         if drugs.any():
             rows = np.flatnonzero(chronic)
             u[rows, PRIMARY] += refill * drugs[m.res.team[res[rows]]]
-    gated = np.zeros(res.shape[0], bool)
-    if p["referral.binding"] == "hard":
-        # 1+1+1: a signed resident reaches a hospital outside the set only through the family doctor,
-        # so the outside alternative is a referred visit plus the cost and trip of a primary visit first.
-        gated = m.res.signed[res]
-        rows = np.flatnonzero(gated)
-        u_ref = utilities(m, res[rows], False, chronic[rows], np.ones(rows.shape[0], bool), slot[rows])
-        u[rows, OUTSIDE] = u_ref[:, OUTSIDE] - gatekeeping_cost(m, res[rows])
+    referred = np.zeros(n, bool)
+    asked = np.zeros(n, bool)
+    rows = np.flatnonzero(gatekept(p, r.signed[res], r.employee[res])) if referral_worth_asking(p) else np.zeros(0, np.int64)
+    if rows.shape[0] == 0:
+        return choose(m, u, res, slot, P_TASTE), referred, asked
+    u_ref = utilities(m, res[rows], False, chronic[rows], np.ones(rows.shape[0], bool), slot[rows])[:, SECONDARY:]
+    u_ref -= gatekeeping_cost(m, res[rows])[:, None]
+    direct = u[rows, SECONDARY:]
+    via_fd = u_ref > direct  # asking the family doctor is the better route to that hospital
+    u[rows, SECONDARY:] = np.where(via_fd, u_ref, direct)
     choice = choose(m, u, res, slot, P_TASTE)
-    return choice, gated & (choice == OUTSIDE)
+    c = choice[rows].astype(np.int64)
+    hosp = np.flatnonzero(c >= SECONDARY)
+    ask_local = hosp[via_fd[hosp, c[hosp] - SECONDARY]]
+    ask = rows[ask_local]
+    asked[ask] = True
+    granted = m.streams.uniform("referral", res[ask], m.month, P_GRANT, slot[ask]) < grant_probability(m, res[ask])
+    referred[ask[granted]] = True
+    refused_local = ask_local[~granted]
+    refused = rows[refused_local]
+    gap = u[refused, PRIMARY] - direct[refused_local, c[refused_local] - SECONDARY]
+    leave = 1.0 / (1.0 + np.exp(np.clip(gap, -700.0, 700.0)))
+    stays = m.streams.uniform("choice", res[refused], m.month, P_REFUSED, slot[refused]) >= leave
+    choice[refused[stays]] = PRIMARY
+    return choice, referred, asked
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, resident, slot); m.quality_on; residents' contract, scheme, area, income quintile, travel, team, last level, perceived quality and deductible paid; teams' effort and drug list; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred.
+    """Reads: m.ep (kind, resident, slot); m.quality_on; residents' contract, scheme, area, income quintile, travel, team, last level, perceived quality and deductible paid; teams' effort, drug list and up_rate; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred, m.ep.asked.
 
-    Outpatient episodes choose among no care, primary and the three hospitals (under hard binding a
-    signed resident reaches the outside hospital only through the family doctor); admissions choose
-    among the four providers, passing through the family doctor (referred) with the team's effort."""
+    Outpatient episodes choose among no care, primary and the three hospitals; residents bound by
+    the referral rules reach a hospital directly or by asking their family doctor for a referral,
+    which may be refused; admissions choose among the four providers, passing through the family
+    doctor (referred) with the team's effort."""
     ep = m.ep
     alt = np.zeros(ep.n, dtype=np.int8)
     referred = np.zeros(ep.n, dtype=bool)
@@ -284,9 +347,11 @@ def run(m: SandboxModel) -> None:
     # GIL); draws are keyed by resident and episode, so the result does not depend on the split.
     blocks = m.blocks(out.shape[0])
     parts = m.map(lambda b: _outpatient_choice(m, ep.res[out[b]], ep.kind[out[b]], ep.slot[out[b]]), blocks)
-    for b, (choice, ref) in zip(blocks, parts):
+    asked = np.zeros(ep.n, dtype=bool)
+    for b, (choice, ref, ask) in zip(blocks, parts):
         alt[out[b]] = choice
         referred[out[b]] = ref
+        asked[out[b]] = ask
 
     adm = ep.kind == SERIOUS
     res_a = ep.res[adm]
@@ -302,4 +367,4 @@ def run(m: SandboxModel) -> None:
     choice = choose(m, u, res_a, ep.slot[adm], P_TASTE)
     alt[adm] = choice
     referred[adm] = via_fd & (choice >= SECONDARY)
-    ep.alt, ep.referred = alt, referred
+    ep.alt, ep.referred, ep.asked = alt, referred, asked

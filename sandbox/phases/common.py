@@ -19,6 +19,7 @@ LEVEL_NAMES = ("none", "primary", "secondary", "tertiary")
 P_MINOR, P_CHRONIC, P_SERIOUS, P_REASSESS, P_CONTROL = 0, 1, 2, 3, 4
 P_TASTE, P_OUTSIDE_AVAIL, P_VIA_FD, P_UP, P_DOWN, P_SIGN, P_RENEW, P_ORDER = 10, 11, 12, 13, 14, 15, 16, 17
 P_EXPERIENCE = 18  # what a primary visit meets of the team's capability (phases.experience)
+P_GRANT, P_REFUSED = 19, 20  # the family doctor's answer to a referral request; the refused patient's next step
 
 
 @dataclass
@@ -30,12 +31,14 @@ class Episodes:
     slot: np.ndarray
     alt: np.ndarray = field(default=None)  # chosen alternative
     referred: np.ndarray = field(default=None)  # referred by the family doctor (upward)
+    asked: np.ndarray = field(default=None)  # the patient asked the family doctor for a referral (granted: referred)
 
     @classmethod
     def empty(cls) -> Episodes:
         """No episodes (the model's state before its first month)."""
         i = np.zeros(0, dtype=np.int64)
-        return cls(res=i, kind=np.zeros(0, np.int8), slot=i, alt=np.zeros(0, np.int8), referred=np.zeros(0, bool))
+        b = np.zeros(0, bool)
+        return cls(res=i, kind=np.zeros(0, np.int8), slot=i, alt=np.zeros(0, np.int8), referred=b, asked=b)
 
     @property
     def n(self) -> int:
@@ -48,6 +51,7 @@ class Episodes:
             slot=np.concatenate([self.slot, other.slot]),
             alt=np.concatenate([self.alt, other.alt]),
             referred=np.concatenate([self.referred, other.referred]),
+            asked=np.concatenate([self.asked, other.asked]),
         )
 
 
@@ -75,11 +79,34 @@ def inpatient_prices(p: dict, urban: np.ndarray) -> np.ndarray:
     return table[urban.astype(np.int8)]
 
 
-def _penalty(p: dict, signed: np.ndarray, referred: np.ndarray) -> np.ndarray:
-    """(n, 5) percentage points removed for signed residents going up without referral."""
-    pen = np.zeros((signed.shape[0], N_ALTS))
-    pen[:, SECONDARY:] = p["reimbursement.bypass_penalty"]
-    return pen * (signed & ~referred)[:, None]
+GATEKEEPING_SCOPES = ("signed", "resident_scheme", "all_insured")
+
+
+def gatekept(p: dict, signed: np.ndarray, employee: np.ndarray) -> np.ndarray:
+    """Residents the referral rules bind (``referral.gatekeeping_scope``): signed residents; or, in
+    addition, every resident-scheme member (a rural county pilot); or every insured resident."""
+    scope = p["referral.gatekeeping_scope"]
+    if scope == "all_insured":
+        return np.ones(signed.shape[0], bool)
+    if scope == "resident_scheme":
+        return signed | ~employee
+    return signed.astype(bool, copy=True)
+
+
+def bypass_penalties(p: dict, inpatient: bool) -> np.ndarray:
+    """(5,) percentage points removed from the rate of a gatekept resident's unreferred episode at
+    each alternative: ``reimbursement.bypass_penalty`` at the hospitals; under hard binding an
+    outpatient visit at the outside hospital without referral is not reimbursed at all (1)."""
+    pen = np.zeros(N_ALTS)
+    pen[SECONDARY:] = p["reimbursement.bypass_penalty"]
+    if not inpatient and p["referral.binding"] == "hard":
+        pen[OUTSIDE] = 1.0
+    return pen
+
+
+def _penalty(p: dict, inpatient: bool, gated: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """(n, 5) percentage points removed for gatekept residents going up without referral."""
+    return bypass_penalties(p, inpatient)[None, :] * (gated & ~referred)[:, None]
 
 
 # every combination of (signed, employee, referred), indexed by signed + 2 * employee + 4 * referred
@@ -108,7 +135,8 @@ def rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarra
 
     Base rate by level (and scheme for admissions); + signed bonus at primary; + referral bonus at
     upper levels when referred; referred resident-scheme patients settled at least at the primary
-    rate if that lever is on; - bypass penalty for signed residents going up unreferred."""
+    rate if that lever is on; - bypass penalty (:func:`bypass_penalties`) for unreferred visits of
+    gatekept residents (:func:`gatekept`) and unreferred admissions of signed residents."""
     levels = ("primary", "secondary", "tertiary", "tertiary")
     if inpatient:
         table = np.array(
@@ -125,8 +153,12 @@ def rates_rows(p: dict, inpatient: bool, signed: np.ndarray, employee: np.ndarra
     if p["reimbursement.referral_settled_at_primary_rate"]:
         at_primary = np.where(referred & ~employee, r[:, PRIMARY], 0.0)
         r[:, SECONDARY:] = np.maximum(r[:, SECONDARY:], at_primary[:, None])
-    if p["reimbursement.bypass_penalty"]:
-        r -= _penalty(p, signed, referred)
+    pen = bypass_penalties(p, inpatient)
+    if pen.any():
+        # admissions pass through the family doctor only under a contract (care.py), so the wider
+        # gatekeeping scopes bind outpatient visits; admissions keep the penalty for signed residents
+        bound = signed.astype(bool) if inpatient else gatekept(p, signed, employee)
+        r -= _penalty(p, inpatient, bound, referred)
     return np.clip(r, 0.0, 1.0, out=r)
 
 

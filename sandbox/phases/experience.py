@@ -6,6 +6,10 @@
   ``followups`` is the window's sum, which chronic-disease control and team adaptation read.
 * Use this year: outpatient visits and primary visits of each resident accumulate over the year
   (``visits_year``, ``primary_year``); at year end they become last year's, which signing reads.
+* Patients: each resident's levels of outpatient care used this year are a bitmask
+  (``levels_year``: 1 primary, 2 secondary, 4 tertiary); the residents who use a level (or any
+  outpatient care) for the first time this year are the month's new patients, so a year's sum of
+  the ``patients_*`` columns counts distinct patients.
 * Served: a signed resident who made a primary visit this contract year has been served by the own
   team, which raises the chance of renewing the contract.
 * Perceived quality of primary care (``perceived_quality``, a share of the district hospital's
@@ -38,9 +42,11 @@ READS = (
     "res.team",
     "res.visits_year",
     "res.primary_year",
+    "res.levels_year",
     "teams.capability",
     "levers.behaviour",
 )
+PATIENT_KEYS = ("patients_outpatient", "patients_primary", "patients_secondary", "patients_tertiary")
 WRITES = (
     "fu_hist",
     "quality_on",
@@ -50,11 +56,13 @@ WRITES = (
     "res.served",
     "res.visits_year",
     "res.primary_year",
-)
+    "res.levels_year",
+) + tuple(f"acc.{k}" for k in PATIENT_KEYS)
+LEVEL_BITS = ((1, 1), (2, 2), (3, 4))  # (care level, bit of levels_year)
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, choices), m.fu_hist, m.quality_on, residents' contract, team, perceived quality and yearly visit counts; teams' capability; levers behaviour.quality_*. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year, res.perceived_quality; m.fu_hist (this month's slot), m.quality_on.
+    """Reads: m.ep (kind, choices), m.fu_hist, m.quality_on, residents' contract, team, perceived quality, yearly visit counts and levels used this year; teams' capability; levers behaviour.quality_*. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year, res.levels_year, res.perceived_quality; m.fu_hist (this month's slot), m.quality_on; acc patients_outpatient, patients_primary, patients_secondary, patients_tertiary.
 
     A resident's last level is that of the last episode in ``m.ep`` order (rehabilitation excluded);
     primary visits (outpatient, not admissions or rehabilitation) count as follow-ups, clipped at 100
@@ -73,7 +81,20 @@ def run(m: SandboxModel) -> None:
     r.visits_year += np.bincount(ep.res, weights=op, minlength=r.n).astype(np.int16)
     r.followups = m.fu_hist.sum(axis=0).astype(np.int8)
     r.served[ep.res[prim_visit & signed]] = True
+    count_patients(m, op, level)
     learn_quality(m, np.flatnonzero(prim_visit), primary)
+
+
+def count_patients(m: SandboxModel, op: np.ndarray, level: np.ndarray) -> None:
+    """Distinct patients: residents whose first outpatient visit of the year (at a level, or at any
+    level) is this month; ``op`` marks the month's outpatient visits, ``level`` every episode's level."""
+    ep, bits = m.ep, m.res.levels_year
+    before_any = np.count_nonzero(bits)
+    for lv, bit in LEVEL_BITS:
+        before = np.count_nonzero(bits & bit)
+        bits[ep.res[op & (level == lv)]] |= bit
+        m.acc[f"patients_{('primary', 'secondary', 'tertiary')[lv - 1]}"] = float(np.count_nonzero(bits & bit) - before)
+    m.acc["patients_outpatient"] = float(np.count_nonzero(bits) - before_any)
 
 
 def learn_quality(m: SandboxModel, visits: np.ndarray, per_resident: np.ndarray) -> None:

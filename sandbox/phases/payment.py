@@ -26,6 +26,8 @@ from .common import (
     SERIOUS,
     TERTIARY,
     Episodes,
+    bypass_penalties,
+    gatekept,
     inpatient_deductibles,
     inpatient_prices,
     outpatient_deductible_left,
@@ -88,6 +90,12 @@ ACC_KEYS = tuple(
     "referrals_up",
     "referrals_up_signed",
     "referrals_down",
+    "referrals_asked",
+    "referrals_granted",
+    "referrals_refused",
+    "referrals_refused_direct",
+    "visits_bypass",
+    "oop_bypass",
     "care_cost",
     "fund_claims",
     "oop",
@@ -120,7 +128,7 @@ def _bincount(idx: np.ndarray, w: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (with choices and referrals); residents' contract, scheme, area, conditions, deductible paid and population cell; levers prices.*, reimbursement.*, deductible.*, referral.down_payment_premium, hospital.*. Writes: res.deductible_paid, res.cost_year, res.oop_year; acc visits, admissions, costs and fund claims by level, referrals, care_cost, fund_claims, oop; m.yr, m.team_year, m.ip_year; hospitals' month_revenue, month_visits, fund_claims_year.
+    """Reads: m.ep (with choices and referrals); residents' contract, scheme, area, conditions, deductible paid and population cell; levers prices.*, reimbursement.*, deductible.*, referral.down_payment_premium, referral.binding, referral.gatekeeping_scope, hospital.*. Writes: res.deductible_paid, res.cost_year, res.oop_year; acc visits, admissions, costs and fund claims by level, referrals (up, down, asked, granted, refused), visits bypassing the gatekeeper and their out-of-pocket, care_cost, fund_claims, oop; m.yr, m.team_year, m.ip_year; hospitals' month_revenue, month_visits, fund_claims_year.
 
     Every episode is priced, the fund's share computed as in the module docstring, and the month's
     and the year's sums updated (:func:`accumulate`)."""
@@ -229,6 +237,16 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     a["referrals_up"] = float(cnt[:, 1:3, :, 1].sum())
     a["referrals_up_signed"] = float(cnt[:, 1:3, 1, 1].sum())
     a["referrals_down"] = float(cnt[:, 3].sum())  # each downward referral is one rehabilitation episode
+    # patients' referral requests (care-seeking) and visits that bypass the gatekeeper at a penalty
+    asked, referred = ep.asked, ep.referred
+    a["referrals_asked"] = float(np.count_nonzero(asked))
+    a["referrals_granted"] = float(np.count_nonzero(asked & referred))
+    a["referrals_refused"] = a["referrals_asked"] - a["referrals_granted"]
+    a["referrals_refused_direct"] = float(np.count_nonzero(asked & ~referred & (ep.alt >= SECONDARY)))
+    penalised = bypass_penalties(m.p, False)[ep.alt] > 0
+    bypass = op & ~referred & penalised & gatekept(m.p, signed, r.employee[ep.res])
+    a["visits_bypass"] = float(np.count_nonzero(bypass))
+    a["oop_bypass"] = float(oop[bypass].sum())
     m.ip_year.fund += float(paid[:, 2].sum())
     m.ip_year.admissions += int(cnt[:, 2].sum())
     a["care_cost"] = float(cost.sum())

@@ -4,8 +4,9 @@ patients down to primary rehabilitation.
 * Upward: a primary visit is referred with the team's referral rate (signed residents) or the base
   rate (unsigned), doubled for chronic follow-ups. The referred patient makes one upper-level visit,
   choosing among the upper alternatives with referral settlement and priority slots applied.
-* Under hard binding (1+1+1) a signed resident who chose an outside hospital was routed through the
-  family doctor in care-seeking; the primary visit that preceded the referral is added here.
+* A patient who asked the family doctor for a referral in care-seeking and then went to a hospital
+  (referral granted, or refused and gone direct) made a primary visit first; it is added here. A
+  refused patient who stayed at primary has that visit as the episode itself.
 * Downward: an admission at a secondary or tertiary hospital is referred down with the base rate,
   times the DRG / global-budget multiplier and the alliance multiplier; it adds a rehabilitation
   episode at primary level paid at ``down_payment_premium``.
@@ -62,14 +63,15 @@ def down_rate(p: dict) -> float:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (with choices); residents' contract and team (and, for the referred visit's choice, what care-seeking reads); teams' up_rate and effort; levers referral.*, hospital.* and the choice levers. Writes: m.ep (adds referred visits, gatekeeping primary visits, rehabilitation episodes).
+    """Reads: m.ep (with choices); residents' contract and team (and, for the referred visit's choice, what care-seeking reads); teams' up_rate and effort; levers referral.*, hospital.* and the choice levers. Writes: m.ep (adds referred visits, the primary visits of referral requests, rehabilitation episodes).
 
-    Upward referrals are drawn for primary visits and choose among upper levels; under hard binding
-    the primary visit that preceded a referral to the outside hospital is added; upper-level
-    admissions are referred down with :func:`down_rate`."""
+    Upward referrals are drawn for primary visits (not those of patients whose own request was just
+    refused) and choose among upper levels; the primary visit of every patient who asked for a
+    referral and then went to a hospital is added; upper-level admissions are referred down with
+    :func:`down_rate`."""
     ep, r, p = m.ep, m.res, m.p
     s = m.streams
-    at_primary = np.flatnonzero((ep.alt == PRIMARY) & (ep.kind != SERIOUS))
+    at_primary = np.flatnonzero((ep.alt == PRIMARY) & (ep.kind != SERIOUS) & ~ep.asked)
     res, slot = ep.res[at_primary], ep.slot[at_primary]
     team_rate = m.team_array("up_rate")[r.team[res]]
     rate = np.where(r.signed[res], team_rate, p["referral.team_up_rate"])
@@ -85,16 +87,19 @@ def run(m: SandboxModel) -> None:
         slot=up_slot,
         alt=up_alt,
         referred=np.ones(up_res.shape[0], bool),
+        asked=np.zeros(up_res.shape[0], bool),
     )
 
-    # under hard binding, outside-hospital visits routed through the family doctor need that primary visit
-    gate = ep.referred & (ep.kind != SERIOUS) & (ep.kind != REFERRED)
+    # a patient who asked for a referral and then went to a hospital saw the family doctor first
+    gate = ep.asked & (ep.alt >= SECONDARY)
+    n_gate = int(gate.sum())
     gate_visits = Episodes(
         res=ep.res[gate],
         kind=ep.kind[gate],
         slot=ep.slot[gate] + 200,
-        alt=np.full(int(gate.sum()), PRIMARY, np.int8),
-        referred=np.zeros(int(gate.sum()), bool),
+        alt=np.full(n_gate, PRIMARY, np.int8),
+        referred=np.zeros(n_gate, bool),
+        asked=np.zeros(n_gate, bool),
     )
 
     upper_adm = (ep.kind == SERIOUS) & (ep.alt >= SECONDARY)
@@ -106,5 +111,6 @@ def run(m: SandboxModel) -> None:
         slot=np.full(int(down.sum()), 40),
         alt=np.full(int(down.sum()), PRIMARY, np.int8),
         referred=np.zeros(int(down.sum()), bool),
+        asked=np.zeros(int(down.sum()), bool),
     )
     m.ep = ep.append(new).append(gate_visits).append(rehab)

@@ -250,7 +250,9 @@ def adapt(
     upper_adm: np.ndarray,
     referred_spending: np.ndarray,
 ) -> None:
-    """Each team moves its effort and upward-referral rate part of the way toward what pays."""
+    """Each team moves its effort and upward-referral rate part of the way toward what pays (the
+    referral rate also sets the share of patients' referral requests the team grants,
+    :func:`~sandbox.phases.care.grant_probability`)."""
     r, p = m.res, m.p
     c0, c1 = p["behaviour.control_without_followup"], p["behaviour.control_with_followup"]
     cost = p["team.effort_cost"]
@@ -284,5 +286,8 @@ def adapt(
         tm.effort += speed * (best - tm.effort)
         target = p["referral.team_up_rate"]
         if p["budget.team_enabled"]:
-            target *= 1 - 0.6 * p["budget.team_surplus_share"]
+            # a referral costs the team its share of the spending: the surplus share it keeps, or the
+            # overrun share it bears, by the sign of this year's surplus (as for effort above)
+            share = p["budget.team_surplus_share"] if surplus[i] >= 0 else p["budget.team_overrun_share"]
+            target *= 1 - 0.6 * share
         tm.up_rate += speed * (target - tm.up_rate)
