@@ -11,7 +11,9 @@ AGE_BANDS = ("0-14", "15-44", "45-59", "60+")
 # age: roughly 10% at 18-44, 30% at 45-59, 55% at 60+ in national surveys; assumption on shape).
 HTN_AGE_SHAPE = np.array([0.0, 0.40, 1.25, 2.30])
 DM_AGE_SHAPE = np.array([0.0, 0.45, 1.30, 2.10])
-INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])  # price sensitivity divisor by income quintile
+# Relative income by quintile: the out-of-pocket weight is divided by INCOME_FACTOR ** gradient
+# (behaviour.oop_income_gradient); the shape is an assumption, the gradient a sourced lever.
+INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])
 
 
 # (attribute, number of values); the order fixes the cell code
@@ -54,6 +56,7 @@ class Residents:
     visits_last: np.ndarray  # int16: outpatient visits last year (0 in the first year: no history)
     primary_last: np.ndarray  # int16: of which at primary level
     signed_last: np.ndarray  # bool: held a contract at the end of last year
+    admission_pending: np.ndarray  # bool: an elective admission delayed last month, needed again this month
 
     @property
     def n(self) -> int:
@@ -141,4 +144,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         visits_last=np.zeros(n, dtype=np.int16),
         primary_last=np.zeros(n, dtype=np.int16),
         signed_last=np.zeros(n, dtype=bool),
+        admission_pending=np.zeros(n, dtype=bool),
     )

@@ -9,7 +9,7 @@ from _runs import run
 from sandbox import Scenario
 from sandbox.model import SandboxModel
 from sandbox.params import PAYERS
-from sandbox.phases.common import CHRONIC, MINOR, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
+from sandbox.phases.common import CHRONIC, MINOR, NONE, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
 from sandbox.phases.record import LedgerError, check_ledger
 
 PRESETS = [
@@ -126,7 +126,7 @@ def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float
     share = np.divide(consumed, month_bills, out=np.zeros(r.n), where=month_bills > 0)[ep.res[visit]]
     rate = _rate(p, False, ep.alt[visit], signed[visit], employee[visit], ep.referred[visit])
     out_fund = (price - price * share) * rate
-    adm = ep.kind == SERIOUS
+    adm = (ep.kind == SERIOUS) & (ep.alt != NONE)  # an elective admission delayed or forgone is not billed
     a_alt, a_ref = ep.alt[adm], ep.referred[adm]
     a_price = _inpatient_price(p, a_alt, urban[adm])
     a_ded = np.select(
