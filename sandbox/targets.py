@@ -63,6 +63,7 @@ class Target:
     asserted: bool = False
     note: str = ""
     bound: str | None = None  # "upper" / "lower": the figure is a bound, not a level
+    shown: str | None = None  # how the published figure is written when it is a range (value: its midpoint)
 
 
 def _summary(setting: Setting, outcome: str) -> Callable[[Callable[[Setting], Result]], float]:
@@ -354,6 +355,7 @@ def targets() -> tuple[Target, ...]:
                     if level == "tertiary"
                     else ""
                 ),
+                shown=f"{OWN_PRICE_RANGE[0]} to {OWN_PRICE_RANGE[1]}",
             )
             for level in LEVEL_PRICES
         ),
@@ -712,7 +714,7 @@ def table_markdown(values: dict[str, float]) -> str:
             + " | ".join(
                 [
                     t.figure.replace("|", "/"),
-                    _published(t.value, t.unit),
+                    t.shown or _published(t.value, t.unit),
                     t.source,
                     t.setting.describe() if t.setting else "cannot be expressed",
                     _fmt(sim, t.unit),
