@@ -19,8 +19,9 @@ LEVEL_NAMES = ("none", "primary", "secondary", "tertiary")
 P_MINOR, P_CHRONIC, P_SERIOUS, P_REASSESS, P_CONTROL = 0, 1, 2, 3, 4
 P_TASTE, P_OUTSIDE_AVAIL, P_VIA_FD, P_UP, P_DOWN, P_SIGN, P_RENEW, P_ORDER = 10, 11, 12, 13, 14, 15, 16, 17
 # whether an admission need is elective (``illness`` stream) and whether an elective admission not
-# taken is delayed to next month or forgone (``choice`` stream)
-P_ELECTIVE, P_DELAY = 5, 18
+# taken is delayed to next month or forgone (``choice`` stream; 19, clear of the numbers other
+# branches have taken)
+P_ELECTIVE, P_DELAY = 5, 19
 
 
 @dataclass
