@@ -236,7 +236,7 @@ def constants_markdown() -> str:
         ),
         (
             "`population.py` `INCOME_FACTOR`",
-            "divisor of the cost term by income quintile (Q1–Q5)",
+            "relative income by quintile (Q1–Q5); the cost term is divided by it to the power `behaviour.oop_income_gradient`",
             _fmt_array(population.INCOME_FACTOR),
         ),
         (

@@ -285,6 +285,7 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "admissions/person/year": "人次/人/年（住院）",
     "days": "天",
     "episodes/person/year": "次/人/年（发病）",
+    "exponent": "幂指数",
     "households/team": "户/团队",
     "minutes": "分钟",
     "months of spending": "月（按月支出计）",

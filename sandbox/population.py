@@ -11,7 +11,9 @@ AGE_BANDS = ("0-14", "15-44", "45-59", "60+")
 # age: roughly 10% at 18-44, 30% at 45-59, 55% at 60+ in national surveys; assumption on shape).
 HTN_AGE_SHAPE = np.array([0.0, 0.40, 1.25, 2.30])
 DM_AGE_SHAPE = np.array([0.0, 0.45, 1.30, 2.10])
-INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])  # price sensitivity divisor by income quintile
+# Relative income by quintile: the out-of-pocket weight is divided by INCOME_FACTOR ** gradient
+# (behaviour.oop_income_gradient); the shape is an assumption, the gradient a sourced lever.
+INCOME_FACTOR = np.array([0.5, 0.75, 1.0, 1.4, 2.2])
 
 
 # (attribute, number of values); the order fixes the cell code
@@ -66,6 +68,7 @@ class Residents:
     # advantage (behaviour.quality_secondary) that primary care has closed; 0 = today's view
     perceived_quality: np.ndarray
     levels_year: np.ndarray  # uint8 bitmask of outpatient levels used this year: 1 primary, 2 secondary, 4 tertiary
+    admission_pending: np.ndarray  # bool: an elective admission delayed last month, needed again this month
 
     @property
     def n(self) -> int:
@@ -161,4 +164,5 @@ def synthesise(n: int, p: dict, rng: np.random.Generator, n_teams_urban: int, n_
         oop_last=np.zeros(n, dtype=np.float32),
         perceived_quality=np.zeros(n, dtype=np.float32),
         levels_year=np.zeros(n, dtype=np.uint8),
+        admission_pending=np.zeros(n, dtype=bool),
     )

@@ -63,6 +63,7 @@ class Target:
     asserted: bool = False
     note: str = ""
     bound: str | None = None  # "upper" / "lower": the figure is a bound, not a level
+    shown: str | None = None  # how the published figure is written when it is a range (value: its midpoint)
 
 
 def _summary(setting: Setting, outcome: str) -> Callable[[Callable[[Setting], Result]], float]:
@@ -157,15 +158,51 @@ def _oop_share(setting: Setting) -> Callable[[Callable[[Setting], Result]], floa
     return read
 
 
+def _arc(a: float, b: float) -> float:
+    """Arc elasticity of a quantity going from ``a`` to ``b`` when prices rise by PRICE_STEP."""
+    return float(((b - a) / ((a + b) / 2)) / (PRICE_STEP / (1 + PRICE_STEP / 2)))
+
+
+def _raised(base: Setting, levers: tuple[str, ...]) -> Setting:
+    """``base`` with the prices ``levers`` raised by PRICE_STEP."""
+    p = base.scenario().params_at(0)
+    return Setting(base.preset, base.overrides + tuple((k, p[k] * (1 + PRICE_STEP)) for k in levers), base.years)
+
+
 def _elasticity(base: Setting, outcome: str, levers: tuple[str, ...]) -> Callable[[Callable[[Setting], Result]], float]:
     """Arc elasticity of ``outcome`` when the prices ``levers`` rise by PRICE_STEP (the patient's
     share rises in proportion: the same rates apply to a higher bill)."""
 
     def read(run: Callable[[Setting], Result]) -> float:
-        p = base.scenario().params_at(0)
-        up = Setting(base.preset, base.overrides + tuple((k, p[k] * (1 + PRICE_STEP)) for k in levers), base.years)
-        a, b = run(base).summary()[outcome], run(up).summary()[outcome]
-        return float(((b - a) / ((a + b) / 2)) / (PRICE_STEP / (1 + PRICE_STEP / 2)))
+        return _arc(run(base).summary()[outcome], run(_raised(base, levers)).summary()[outcome])
+
+    return read
+
+
+def _own_price(base: Setting, level: str, levers: tuple[str, ...]) -> Callable[[Callable[[Setting], Result]], float]:
+    """Arc elasticity of the last year's visits at ``level`` when that level's prices ``levers`` rise."""
+
+    def visits(result: Result) -> float:
+        ts = result.timeseries
+        return float(ts[ts.year == ts.year.max()][f"visits_{level}"].sum())
+
+    def read(run: Callable[[Setting], Result]) -> float:
+        return _arc(visits(run(base)), visits(run(_raised(base, levers))))
+
+    return read
+
+
+def _group_gap(
+    base: Setting, dimension: str, groups: tuple[str, str], levers: tuple[str, ...]
+) -> Callable[[Callable[[Setting], Result]], float]:
+    """Outpatient price elasticity of the first group minus that of the second (visits per resident
+    of each group; negative: the first group responds more)."""
+
+    def read(run: Callable[[Setting], Result]) -> float:
+        e = [_group(base, dimension, g, "visits_per_capita")(run) for g in groups]
+        raised = _raised(base, levers)
+        u = [_group(raised, dimension, g, "visits_per_capita")(run) for g in groups]
+        return _arc(e[0], u[0]) - _arc(e[1], u[1])
 
     return read
 
@@ -195,6 +232,21 @@ RURAL_PILOT = Setting(
     "hebei_county_alliance", (("referral.gatekeeping_scope", "resident_scheme"), ("reimbursement.bypass_penalty", 1.0))
 )
 PROVINCE = Setting("baseline", (("signing.enabled", True), ("reimbursement.signed_primary_bonus", 0.15)), years=5)
+# The study setting of the published admission elasticity (Health Policy 2011;103:255–65): rural
+# residents of the resident scheme (NCMS, 2003/2008), whose inpatient reimbursement was about 30% of
+# costs (Ministry of Health report for 2009, Xinhua 9 March 2010: "usually around 30 percent of
+# costs", 55% in 2009 after the reform's first raises)
+NCMS_INPATIENT_RATE = 0.30
+STUDY = Setting(
+    "baseline",
+    (
+        ("population.urban_share", 0.0),
+        ("population.employee_share", 0.0),
+        ("reimbursement.inpatient.resident.primary", NCMS_INPATIENT_RATE),
+        ("reimbursement.inpatient.resident.secondary", NCMS_INPATIENT_RATE),
+        ("reimbursement.inpatient.resident.tertiary", NCMS_INPATIENT_RATE),
+    ),
+)
 OUTPATIENT_PRICES = (
     "prices.outpatient.primary_urban",
     "prices.outpatient.primary_rural",
@@ -218,6 +270,16 @@ SHARED_CONTROL = (
     "hypertension and diabetes are reported apart, but control is one state per patient whose chances "
     "(behaviour.control_*) are the same for both conditions"
 )
+LEVEL_PRICES = {
+    "primary": ("prices.outpatient.primary_urban", "prices.outpatient.primary_rural"),
+    "secondary": ("prices.outpatient.secondary",),
+    "tertiary": ("prices.outpatient.tertiary",),
+}
+# Published range for a level's own-price elasticity: the literature gives overall outpatient figures
+# only, from the upper end of the 95% interval for visits among users in rural China (−0.35, Health
+# Policy 2011;103:255–65) to the most elastic Chinese outpatient estimate in a systematic review
+# (−1.5, Zhou 2009, in Zheng et al., 中国循证医学杂志 2017;17(5):564–72).
+OWN_PRICE_RANGE = (-1.5, -0.35)
 
 
 def targets() -> tuple[Target, ...]:
@@ -305,21 +367,97 @@ def targets() -> tuple[Target, ...]:
             0.2,
             True,
             f"measured: all outpatient prices +{PRICE_STEP:.0%} (patients pay the same shares of higher bills); the "
-            "tolerance is the published 95% interval. The response is the same for every income, area and scheme "
-            "(evidence issue, item 6)",
+            "tolerance is the published 95% interval. The response differs by income, area, scheme and kind of "
+            "episode (rows below)",
+        ),
+        T(
+            "elasticity_admission_study",
+            "Own-price elasticity of admissions (rural, first admission), in the study's setting: rural residents of the "
+            "resident scheme (NCMS) with inpatient reimbursement about 30% of costs",
+            -0.37,
+            "elasticity",
+            "DEFAULTS: Health Policy 2011;103:255–65 (95% CI −0.52 to −0.23); NCMS reimbursement about 30% of costs "
+            "(Ministry of Health report, Xinhua 2010)",
+            STUDY,
+            _elasticity(STUDY, "admissions_per_1000", INPATIENT_PRICES),
+            0.15,
+            True,
+            f"measured: all inpatient prices +{PRICE_STEP:.0%}; elective admissions (half of needs) may be delayed or "
+            "forgone, emergencies never; the calibration target of behaviour.forgo_elective and forgo_oop_multiplier",
         ),
         T(
             "elasticity_admission",
-            "Own-price elasticity of admissions (rural, first admission)",
-            -0.37,
+            "Own-price elasticity of admissions under today's reimbursement (63–89% of the bill): no published figure",
+            None,
             "elasticity",
-            "DEFAULTS: Health Policy 2011;103:255–65 (95% CI −0.52 to −0.23)",
+            "consequence of the study-setting calibration (previous row)",
             BASE,
             _elasticity(BASE, "admissions_per_1000", INPATIENT_PRICES),
-            0.15,
-            False,
-            "no admission is forgone or delayed for its price in the model, so the elasticity is 0 by construction "
-            "(evidence issue, item 4)",
+            note="shown for information: with today's rates a +10% price moves a small out-of-pocket share little, so "
+            "the same behaviour gives a smaller elasticity than the study's −0.37; no estimate for today's cost sharing "
+            "was found to compare it with",
+        ),
+        *(
+            T(
+                f"elasticity_own_{level}",
+                f"Own-price elasticity of visits at {level} level ({level} prices +{PRICE_STEP:.0%}): published range "
+                f"{OWN_PRICE_RANGE[0]} to {OWN_PRICE_RANGE[1]} for outpatient visits overall",
+                sum(OWN_PRICE_RANGE) / 2,
+                "elasticity",
+                "Health Policy 2011;103:255–65 (−0.35, upper end of the 95% CI); Zheng et al., 中国循证医学杂志 "
+                "2017;17(5):564–72 (−1.5, most elastic estimate reviewed)",
+                BASE,
+                _own_price(BASE, level, LEVEL_PRICES[level]),
+                (OWN_PRICE_RANGE[1] - OWN_PRICE_RANGE[0]) / 2,
+                level != "tertiary",
+                "the literature gives overall figures only; a level's own-price response also holds patients switching "
+                "to other levels, so it exceeds the overall one"
+                + (
+                    ". The model's tertiary response lies beyond the range: a +10% tertiary price moves many visits to "
+                    "secondary hospitals, whose quality is close (behaviour.quality_*)"
+                    if level == "tertiary"
+                    else ""
+                ),
+                shown=f"{OWN_PRICE_RANGE[0]} to {OWN_PRICE_RANGE[1]}",
+            )
+            for level in LEVEL_PRICES
+        ),
+        T(
+            "elasticity_income_gap",
+            "Outpatient price elasticity, poorest minus richest income quintile (Q1 − Q5): negative, the poor respond "
+            "more (Gansu, mixed logit by income group)",
+            0.0,
+            "elasticity",
+            "Qian et al., Health Policy Plan 2009;24(5):324–34",
+            BASE,
+            _group_gap(BASE, "income_quintile", ("Q1", "Q5"), OUTPATIENT_PRICES),
+            None,
+            True,
+            "an upper bound (the sign is published, not the size): behaviour.oop_income_gradient",
+            bound="upper",
+        ),
+        T(
+            "elasticity_area_gap",
+            "Outpatient price elasticity, rural minus urban residents: no published contrast at equal income",
+            None,
+            "elasticity",
+            "none found (behaviour.oop_rural_multiplier at its neutral default)",
+            BASE,
+            _group_gap(BASE, "area", ("rural", "urban"), OUTPATIENT_PRICES),
+            note="shown for information: rural residents respond less in the model because a township visit (84.7 "
+            "yuan) costs half a community-centre visit (165.9 yuan), so +10% moves a smaller out-of-pocket cost, "
+            "although their incomes are lower",
+        ),
+        T(
+            "elasticity_scheme_gap",
+            "Outpatient price elasticity, resident minus employee scheme: no published contrast at equal income and cost sharing",
+            None,
+            "elasticity",
+            "none found (behaviour.oop_resident_scheme_multiplier at its neutral default)",
+            BASE,
+            _group_gap(BASE, "scheme", ("resident", "employee"), OUTPATIENT_PRICES),
+            note="shown for information: the schemes differ through incomes and deductibles; resident-scheme members "
+            "are more often rural, where visits are cheaper",
         ),
         # ---- Hangzhou (seed 002)
         T(
@@ -821,7 +959,7 @@ def table_markdown(values: dict[str, float]) -> str:
             + " | ".join(
                 [
                     t.figure.replace("|", "/"),
-                    _published(t.value, t.unit),
+                    t.shown or _published(t.value, t.unit),
                     t.source,
                     t.setting.describe() if t.setting else "cannot be expressed",
                     _fmt(sim, t.unit),

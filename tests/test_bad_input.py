@@ -25,6 +25,7 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "rate_above_one.toml": ("reimbursement.outpatient.primary", "1.5", ("out of range", "[0, 1]")),
     "negative_price.toml": ("prices.outpatient.tertiary", "-389.5", ("out of range", "[0, 5000]", "yuan/visit")),
     "team_cap_zero.toml": ("signing.team_cap_households", "= 0", ("out of range", "[1, 5000]")),
+    "elective_share_above_one.toml": ("behaviour.elective_admission_share", "1.2", ("out of range", "[0, 1]", "share")),
     "invalid_choice.toml": ("referral.binding", '"medium"', ("not a valid choice", '"soft"', '"hard"')),
     "payer_shares.toml": ("signing.payer.chronic", "1.1", ("must sum to 1",)),
     "hard_binding_without_signing.toml": ("referral.binding", '"hard"', ("signing.enabled = true",)),

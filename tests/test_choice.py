@@ -62,15 +62,18 @@ def _utility_by_formula(m, res, inpatient, chronic, referred, slot):
     if inpatient:
         price = inpatient_prices(p, urban)
         oop = oop_of(price, inpatient_deductibles(p, referred), rates(p, True, signed, employee, referred))
-        scale = p["behaviour.beta_oop_inpatient"] / 1000.0
+        scale = np.full(res.shape[0], p["behaviour.beta_oop_inpatient"] / 1000.0)
         sev = np.full(res.shape[0], SEVERITY["serious"])
     else:
         price = outpatient_prices(p, urban)
         left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
         oop = oop_of(price, left[:, None], rates(p, False, signed, employee, referred))
-        scale = p["behaviour.beta_oop"] / 100.0
+        scale = p["behaviour.beta_oop"] / 100.0 * np.where(chronic, p["behaviour.oop_chronic_multiplier"], 1.0)
         sev = np.where(chronic, SEVERITY["chronic"], SEVERITY["minor"])
-    u = -scale * oop / INCOME_FACTOR[r.quintile[res]][:, None]
+    scale = scale / INCOME_FACTOR[r.quintile[res]] ** p["behaviour.oop_income_gradient"]
+    scale = scale * np.where(urban, 1.0, p["behaviour.oop_rural_multiplier"])
+    scale = scale * np.where(employee, 1.0, p["behaviour.oop_resident_scheme_multiplier"])
+    u = -scale[:, None] * oop
     u[:, PRIMARY:] -= p["behaviour.beta_travel"] * r.travel[res].astype(np.float64)
     q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
     q[OUTSIDE] = q[TERTIARY] + 0.3
@@ -92,6 +95,11 @@ def test_the_tabulated_utilities_equal_the_utility_formula_for_every_kind_of_epi
 
     sc = Scenario.preset("hangzhou_2016").with_overrides(
         {
+            # every heterogeneity lever away from its default, so each factor of the weight is checked
+            "behaviour.oop_income_gradient": 0.7,
+            "behaviour.oop_rural_multiplier": 1.3,
+            "behaviour.oop_resident_scheme_multiplier": 1.2,
+            "behaviour.oop_chronic_multiplier": 0.6,
             "reimbursement.referral_bonus": 0.05,
             "reimbursement.bypass_penalty": 0.1,
             "deductible.signed_relief": 100.0,

@@ -9,7 +9,7 @@ from _runs import run
 from sandbox import Scenario
 from sandbox.model import SandboxModel
 from sandbox.params import CAPABILITY_PAYERS, PAYERS
-from sandbox.phases.common import CHRONIC, MINOR, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
+from sandbox.phases.common import CHRONIC, MINOR, NONE, OUTSIDE, PRIMARY, REFERRED, REHAB, SECONDARY, SERIOUS, TERTIARY
 from sandbox.phases.record import LedgerError, check_ledger
 
 PRESETS = [
@@ -210,7 +210,7 @@ def _bills(m: SandboxModel, p: dict, paid_so_far: np.ndarray) -> dict[str, float
     )
     out["visits_bypass"] = float(bypass.sum())
     out["oop_bypass"] = float((price - out_fund)[bypass].sum())
-    adm = ep.kind == SERIOUS
+    adm = (ep.kind == SERIOUS) & (ep.alt != NONE)  # an elective admission delayed or forgone is not billed
     a_alt, a_ref = ep.alt[adm], ep.referred[adm]
     a_price = _inpatient_price(p, a_alt, urban[adm])
     a_ded = np.select(

@@ -58,7 +58,10 @@ def test_surplus_retention_raises_chronic_control_and_lowers_admissions_of_signe
         g = res.by_group()
         return float(g[(g.dimension == "contract_chronic") & (g.group == "signed chronic")].admissions_per_1000.iloc[0])
 
-    assert signed_chronic_admissions(on) < 0.97 * signed_chronic_admissions(off)
+    # paired effect measured at -2.9%, -3.3%, -2.4%, -1.3% and -2.9% for seeds 1-4 and 11 (sd 0.7 points):
+    # smaller than before elective admissions could be forgone, since the arm with team budgets also
+    # forgoes fewer of them (12.2 against 13.2 per 1,000 residents, seed 11)
+    assert signed_chronic_admissions(on) < 0.995 * signed_chronic_admissions(off)
 
 
 def test_a_team_never_signs_more_residents_than_its_household_cap_allows():

@@ -4,7 +4,7 @@ For an outpatient episode the alternatives are no care, primary (own team if sig
 (secondary) hospital, the city (tertiary) hospital in the resident's 1+1+1 set, and an outside
 tertiary hospital (available when the resident prefers a famous hospital, share ``famous_share``)::
 
-    U_j = - beta_oop * OOP_j / (100 * income_factor) - beta_travel * travel_j
+    U_j = - w * beta_oop * OOP_j / 100 - beta_travel * travel_j
           + quality_j * severity - beta_wait * wait_j
           + trust * effort * [j = primary, signed] + habit * [level_j = last level]
           + perceived * quality_secondary * severity * [j = primary]
@@ -23,9 +23,20 @@ for a referral to a hospital; the doctor grants it with a probability that falls
 incentive to hold patients; a refused patient goes direct at the penalised price or stays at
 primary (:func:`_outpatient_choice`).
 
+The out-of-pocket weight ``w`` of an episode type (:func:`oop_weights`) is
+``income_factor ** -oop_income_gradient`` times ``oop_rural_multiplier`` for rural residents, times
+``oop_resident_scheme_multiplier`` on the resident scheme, times ``oop_chronic_multiplier`` for a
+chronic follow-up: the heterogeneity of price sensitivity, each factor a behaviour lever (1, or
+gradient 0, makes everyone alike).
+
 Admissions choose among the four providers the same way, with out-of-pocket cost per 1,000 yuan.
-Signed residents' admissions pass through their family doctor (and so count as referred) with a
-probability equal to the team's effort.
+A share of admission needs (``elective_admission_share``, drawn from the ``illness`` stream) is
+elective: it may also be delayed or forgone (the no-care alternative, utility ``forgo_elective``
+plus ``forgo_oop_multiplier - 1`` times the weighted out-of-pocket cost the patient expects at the
+providers, :func:`forgo_utility`); an emergency never is. An elective admission not taken is delayed, and needed again next month,
+with probability ``delayed_admission_return``; otherwise it is forgone. Signed residents'
+admissions pass through their family doctor (and so count as referred) with a probability equal to
+the team's effort.
 """
 
 from __future__ import annotations
@@ -43,6 +54,8 @@ from .common import (
     N_ALTS,
     NONE,
     OUTSIDE,
+    P_DELAY,
+    P_ELECTIVE,
     P_GRANT,
     P_OUTSIDE_AVAIL,
     P_REFUSED,
@@ -70,6 +83,7 @@ if TYPE_CHECKING:
 READS = (
     "ep",
     "quality_on",
+    "res.admission_pending",
     "res.deductible_paid",
     "res.employee",
     "res.last_level",
@@ -94,7 +108,7 @@ READS = (
     "levers.referral",
     "levers.reimbursement",
 )
-WRITES = ("ep", "_travel_utility")
+WRITES = ("ep", "_travel_utility", "res.admission_pending", "acc.admissions_delayed", "acc.admissions_forgone")
 
 SEVERITY = {"minor": 1.0, "chronic": 0.6, "serious": 1.5}
 
@@ -125,20 +139,43 @@ def type_code(
 ) -> np.ndarray:
     """The episode's type: everything but travel, deductible left, team, habit and taste that the
     utility depends on, as ``signed + 2 employee + 4 referred + 8 urban + 16 quintile + 80 chronic``
-    (the row of :func:`utility_table`)."""
+    (the row of :func:`utility_table`); for admissions ``chronic`` holds the elective flag."""
     code = combo_code(signed, employee, referred).astype(np.int16) + 8 * urban + 16 * quintile.astype(np.int16)
     if chronic is not None:
         code += 80 * chronic
     return code
 
 
+COMBO_URBAN = np.repeat(np.array([False, True]), 8)  # the urban bit of the 16 rows signed + 2 employee + 4 referred + 8 urban
+
+
+def oop_weights(p: dict, inpatient: bool) -> np.ndarray:
+    """(2, 5, 16) weight on one yuan out-of-pocket by episode type: (chronic follow-up, or elective
+    admission), income quintile, and the 16 rows ``signed + 2 employee + 4 referred + 8 urban``.
+
+    ``beta / unit * income_factor ** -gradient`` times the rural, resident-scheme and (outpatient)
+    chronic multipliers; with the gradient 0 and the multipliers 1 every type weighs a yuan alike."""
+    if inpatient:
+        base = p["behaviour.beta_oop_inpatient"] / 1000.0
+        second = 1.0  # where to be admitted weighs a yuan alike for elective and emergency admissions
+    else:
+        base = p["behaviour.beta_oop"] / 100.0
+        second = p["behaviour.oop_chronic_multiplier"]
+    kind = np.array([1.0, second])
+    income = INCOME_FACTOR ** -p["behaviour.oop_income_gradient"]
+    row = np.where(COMBO_URBAN, 1.0, p["behaviour.oop_rural_multiplier"])
+    row = row * np.where(np.concatenate([COMBO_EMPLOYEE, COMBO_EMPLOYEE]), 1.0, p["behaviour.oop_resident_scheme_multiplier"])
+    return base * kind[:, None, None] * income[None, :, None] * row[None, None, :]
+
+
 def utility_table(m: SandboxModel, inpatient: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Utility of each alternative for each episode type (160 rows, see :func:`type_code`) with the
     deductible still to pay set to zero (outpatient) or to the admission's deductible (inpatient).
 
-    Returns ``(table, price, weighted_rate)``, each (160, 5) by type: the utilities, the prices and
-    the fund rates times the out-of-pocket weight of the type's income quintile (the last two for
-    the deductible correction). Out-of-pocket is ``price * (1 - rate) + deductible * rate`` with
+    Returns ``(table, price, weighted_rate, cost)``, each (160, 5) by type: the utilities, the
+    prices, the fund rates times the out-of-pocket weight of the type (:func:`oop_weights`; these two
+    for the deductible correction) and the weighted out-of-pocket cost itself (the cost term of the
+    utility, before the outpatient deductible correction). Out-of-pocket is ``price * (1 - rate) + deductible * rate`` with
     ``deductible = min(price, deductible left)``, i.e. :func:`~.common.oop_of` rearranged."""
     p = m.p
     combo_rate = rates_rows(p, inpatient, COMBO_SIGNED, COMBO_EMPLOYEE, COMBO_REFERRED)  # (8, 5)
@@ -149,23 +186,26 @@ def utility_table(m: SandboxModel, inpatient: bool) -> tuple[np.ndarray, np.ndar
     referred = np.concatenate([COMBO_REFERRED, COMBO_REFERRED])
     if inpatient:
         oop += np.minimum(price, inpatient_deductibles(p, referred)) * rate
-        weight = p["behaviour.beta_oop_inpatient"] / 1000.0
-    else:
-        weight = p["behaviour.beta_oop"] / 100.0
-    scale = weight / INCOME_FACTOR  # (5,)
+    scale = oop_weights(p, inpatient)  # (2, 5, 16)
     q = np.array([0.0, 0.0, p["behaviour.quality_secondary"], p["behaviour.quality_tertiary"], 0.0])
     q[OUTSIDE] = q[TERTIARY] + 0.3
     severity = np.array([SEVERITY["serious"]] * 2) if inpatient else np.array([SEVERITY["minor"], SEVERITY["chronic"]])
     wait = waits(m, np.array([False, True]))  # (2, 5): rows not referred, referred
     table = (
-        -scale[None, :, None, None] * oop[None, None, :, :]
+        -scale[:, :, :, None] * oop[None, None, :, :]
         + (severity[:, None] * q[None, :])[:, None, None, :]
         - p["behaviour.beta_wait"] * wait[referred.astype(np.int8)][None, None, :, :]
     )
     n_types = 2 * N_QUINTILES * 16
-    weighted_rate = np.broadcast_to(scale[None, :, None, None] * rate[None, None, :, :], (2, N_QUINTILES, 16, N_ALTS))
+    weighted_rate = scale[:, :, :, None] * rate[None, None, :, :]
     price_by_type = np.broadcast_to(price[None, None, :, :], (2, N_QUINTILES, 16, N_ALTS))
-    return table.reshape(n_types, N_ALTS), price_by_type.reshape(n_types, N_ALTS), weighted_rate.reshape(n_types, N_ALTS)
+    cost = scale[:, :, :, None] * oop[None, None, :, :]
+    return (
+        table.reshape(n_types, N_ALTS),
+        price_by_type.reshape(n_types, N_ALTS),
+        weighted_rate.reshape(n_types, N_ALTS),
+        cost.reshape(n_types, N_ALTS),
+    )
 
 
 def travel_utility(m: SandboxModel) -> np.ndarray:
@@ -188,7 +228,7 @@ def utilities(
     caller sets it). ``chronic`` marks chronic follow-ups among outpatient episodes (None: none)."""
     r, p = m.res, m.p
     signed, employee, urban, quintile = r.signed[res], r.employee[res], r.urban[res], r.quintile[res]
-    table, price, weighted_rate = utility_table(m, inpatient)
+    table, price, weighted_rate, _ = utility_table(m, inpatient)
     code = type_code(signed, employee, referred, urban, quintile, chronic)
     # np.take along axis 0 gathers rows several times faster than fancy indexing
     u = np.take(travel_utility(m), res, axis=0)
@@ -242,15 +282,18 @@ def choose(m: SandboxModel, u: np.ndarray, res: np.ndarray, slot: np.ndarray, pu
     return choice
 
 
-def gatekeeping_cost(m: SandboxModel, res: np.ndarray) -> np.ndarray:
-    """Disutility of the primary visit that must precede a referral (its out-of-pocket cost and trip)."""
+def gatekeeping_cost(m: SandboxModel, res: np.ndarray, chronic: np.ndarray) -> np.ndarray:
+    """Disutility of the primary visit that must precede a referral (its out-of-pocket cost, at the
+    episode type's weight, and trip)."""
     r, p = m.res, m.p
-    signed, employee = r.signed[res], r.employee[res]
-    price = outpatient_prices(p, r.urban[res])[:, PRIMARY]
+    signed, employee, urban = r.signed[res], r.employee[res], r.urban[res]
+    unreferred = np.zeros(res.shape[0], bool)
+    price = outpatient_prices(p, urban)[:, PRIMARY]
     left = outpatient_deductible_left(p, signed, employee, r.deductible_paid[res])
-    rate = rates(p, False, signed, employee, np.zeros(res.shape[0], bool))[:, PRIMARY]
+    rate = rates(p, False, signed, employee, unreferred)[:, PRIMARY]
     oop = oop_of(price, left, rate)
-    return p["behaviour.beta_oop"] * oop / 100.0 / INCOME_FACTOR[r.quintile[res]] + p["behaviour.beta_travel"] * r.travel[res, 0]
+    weight = oop_weights(p, False).reshape(-1)[type_code(signed, employee, unreferred, urban, r.quintile[res], chronic)]
+    return weight * oop + p["behaviour.beta_travel"] * r.travel[res, 0]
 
 
 def referral_worth_asking(p: dict) -> bool:
@@ -310,7 +353,7 @@ def _outpatient_choice(
     if rows.shape[0] == 0:
         return choose(m, u, res, slot, P_TASTE), referred, asked
     u_ref = utilities(m, res[rows], False, chronic[rows], np.ones(rows.shape[0], bool), slot[rows])[:, SECONDARY:]
-    u_ref -= gatekeeping_cost(m, res[rows])[:, None]
+    u_ref -= gatekeeping_cost(m, res[rows], chronic[rows])[:, None]
     direct = u[rows, SECONDARY:]
     via_fd = u_ref > direct  # asking the family doctor is the better route to that hospital
     u[rows, SECONDARY:] = np.where(via_fd, u_ref, direct)
@@ -331,13 +374,32 @@ def _outpatient_choice(
     return choice, referred, asked
 
 
+def forgo_utility(m: SandboxModel, u: np.ndarray, res: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """Utility of delaying or forgoing elective admissions whose utilities at the four providers are
+    ``u`` (n, 5): ``forgo_elective`` plus ``(forgo_oop_multiplier - 1)`` times the weighted
+    out-of-pocket cost the patient expects, averaged over the providers with the logit probabilities
+    of where they would be admitted. Whether to be admitted then weighs the cost
+    ``forgo_oop_multiplier`` times as much as where to be admitted (1: alike)."""
+    p, r = m.p, m.res
+    extra = p["behaviour.forgo_oop_multiplier"] - 1.0
+    if extra == 0.0 or res.shape[0] == 0:
+        return np.full(res.shape[0], p["behaviour.forgo_elective"])
+    cost = utility_table(m, True)[3]
+    code = type_code(r.signed[res], r.employee[res], referred, r.urban[res], r.quintile[res], np.ones(res.shape[0], bool))
+    w = u[:, PRIMARY:] - u[:, PRIMARY:].max(axis=1, keepdims=True)
+    np.exp(w, out=w)
+    expected = (w * np.take(cost, code, axis=0)[:, PRIMARY:]).sum(axis=1) / w.sum(axis=1)
+    return p["behaviour.forgo_elective"] + extra * expected
+
+
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, resident, slot); m.quality_on; residents' contract, scheme, area, income quintile, travel, team, last level, perceived quality and deductible paid; teams' effort, drug list and up_rate; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred, m.ep.asked.
+    """Reads: m.ep (kind, resident, slot); m.quality_on; residents' contract, scheme, area, income quintile, travel, team, last level, perceived quality, deductible paid and pending admission; teams' effort, drug list and up_rate; hospitals' utilisation; levers behaviour.*, prices.*, reimbursement.*, deductible.*, capacity.base_wait_days, referral.*, hospital.*. Writes: m.ep.alt (chosen alternative), m.ep.referred, m.ep.asked, res.admission_pending; acc admissions_delayed, admissions_forgone.
 
     Outpatient episodes choose among no care, primary and the three hospitals; residents bound by
     the referral rules reach a hospital directly or by asking their family doctor for a referral,
     which may be refused; admissions choose among the four providers, passing through the family
-    doctor (referred) with the team's effort."""
+    doctor (referred) with the team's effort, and elective admissions may also be delayed (needed
+    again next month) or forgone."""
     ep = m.ep
     alt = np.zeros(ep.n, dtype=np.int8)
     referred = np.zeros(ep.n, dtype=bool)
@@ -355,16 +417,27 @@ def run(m: SandboxModel) -> None:
 
     adm = ep.kind == SERIOUS
     res_a = ep.res[adm]
-    r = m.res
+    r, p = m.res, m.p
     effort = m.team_array("effort")[r.team[res_a]]
     via_fd = r.signed[res_a] & (m.streams.uniform("referral", res_a, m.month, P_VIA_FD) < effort)
-    u = utilities(m, res_a, True, None, via_fd, ep.slot[adm])
-    u[:, NONE] = -np.inf
-    if m.p["referral.binding"] == "hard":
+    # a need delayed last month is elective; a fresh need is elective with the lever's probability
+    elective = r.admission_pending[res_a] | (
+        m.streams.uniform("illness", res_a, m.month, P_ELECTIVE) < p["behaviour.elective_admission_share"]
+    )
+    u = utilities(m, res_a, True, elective, via_fd, ep.slot[adm])
+    if p["referral.binding"] == "hard":
         # 1+1+1: outside the resident's set only by referral, so a signed resident's admission that
         # does not pass through the family doctor stays within the set
         u[r.signed[res_a] & ~via_fd, OUTSIDE] = -np.inf
+    u[:, NONE] = -np.inf  # emergencies are never forgone
+    rows = np.flatnonzero(elective)
+    u[rows, NONE] = forgo_utility(m, u[rows], res_a[rows], via_fd[rows])
     choice = choose(m, u, res_a, ep.slot[adm], P_TASTE)
     alt[adm] = choice
     referred[adm] = via_fd & (choice >= SECONDARY)
     ep.alt, ep.referred, ep.asked = alt, referred, asked
+    not_taken = choice == NONE
+    delayed = not_taken & (m.streams.uniform("choice", res_a, m.month, P_DELAY) < p["behaviour.delayed_admission_return"])
+    r.admission_pending[res_a] = delayed  # every pending resident had an admission need this month
+    m.acc["admissions_delayed"] = float(np.count_nonzero(delayed))
+    m.acc["admissions_forgone"] = float(np.count_nonzero(not_taken & ~delayed))

@@ -20,6 +20,9 @@ P_MINOR, P_CHRONIC, P_SERIOUS, P_REASSESS, P_CONTROL = 0, 1, 2, 3, 4
 P_TASTE, P_OUTSIDE_AVAIL, P_VIA_FD, P_UP, P_DOWN, P_SIGN, P_RENEW, P_ORDER = 10, 11, 12, 13, 14, 15, 16, 17
 P_EXPERIENCE = 18  # what a primary visit meets of the team's capability (phases.experience)
 P_GRANT, P_REFUSED = 19, 20  # the family doctor's answer to a referral request; the refused patient's next step
+# whether an admission need is elective (``illness`` stream) and whether an elective admission not
+# taken is delayed to next month or forgone (``choice`` stream)
+P_ELECTIVE, P_DELAY = 5, 21
 
 
 @dataclass

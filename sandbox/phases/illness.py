@@ -2,7 +2,8 @@
 
 Episodes come from the ``illness`` stream keyed by resident and month, so a reform run with the
 same seed sees the same illnesses as its baseline (common random numbers); only admissions of
-chronic patients differ, through their control status.
+chronic patients differ, through their control status, and elective admissions delayed for their
+price, which come back as need the next month.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from ..model import SandboxModel
 
 READS = (
+    "res.admission_pending",
     "res.age_band",
     "res.chronic",
     "res.controlled",
@@ -98,14 +100,16 @@ def _draw_block(m: SandboxModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarra
     uncontrolled = chronic & ~r.controlled[ids]
     code = age.astype(np.int64) * 8 + (~chronic) * 4 + (~r.disabled[ids]) * 2 + ~uncontrolled
     serious = s.uniform("illness", ids, t, P_SERIOUS) < risk[code]
+    serious |= r.admission_pending[ids]  # an elective admission delayed last month is needed again
     return n_minor, fu, serious
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: residents' age band, chronic, disabled, controlled, follow-ups, contract and team; teams' effort; levers behaviour.*, referral.long_prescriptions, team.initial_effort. Writes: m.ep (this month's episodes), res.controlled, acc episodes_minor, episodes_serious, illness_fingerprint.
+    """Reads: residents' age band, chronic, disabled, controlled, follow-ups, contract, team and pending (delayed) admission; teams' effort; levers behaviour.*, referral.long_prescriptions, team.initial_effort. Writes: m.ep (this month's episodes), res.controlled, acc episodes_minor, episodes_serious, illness_fingerprint.
 
     Chronic patients due for reassessment get their control status redrawn (:func:`update_control`),
-    then every resident's minor episodes, chronic follow-up need and admission need are drawn."""
+    then every resident's minor episodes, chronic follow-up need and admission need are drawn; an
+    elective admission delayed last month (care phase) is an admission need again this month."""
     update_control(m)
     ids = m.ids
     blocks = m.blocks(ids.shape[0])

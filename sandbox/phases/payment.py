@@ -248,7 +248,7 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     a["visits_bypass"] = float(np.count_nonzero(bypass))
     a["oop_bypass"] = float(oop[bypass].sum())
     m.ip_year.fund += float(paid[:, 2].sum())
-    m.ip_year.admissions += int(cnt[:, 2].sum())
+    m.ip_year.admissions += int(cnt[PRIMARY:, 2].sum())  # elective admissions not taken (alternative none) aside
     a["care_cost"] = float(cost.sum())
     a["fund_claims"] = float(paid.sum())
     a["oop"] = float(oop.sum())  # summed independently of the cells, so the ledger check means something
@@ -266,7 +266,7 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     prim_visit = op & (level == 1)
     y.visits += _bincount(cell, op, N_CELLS)
     y.visits_primary += _bincount(cell, prim_visit, N_CELLS)
-    y.admissions += _bincount(cell, adm, N_CELLS)
+    y.admissions += _bincount(cell, adm & (ep.alt != NONE), N_CELLS)
     y.oop += _bincount(cell, oop, N_CELLS)
     y.fund += _bincount(cell, fund, N_CELLS)
     y.cost += _bincount(cell, price, N_CELLS)
