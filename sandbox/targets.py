@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-from .docs import DocsError, project_root, replace_block
+from .blocks import DocsError, project_root, replace_block
 from .results import Result
 from .scenario import Scenario
 from .simulate import simulate
@@ -295,7 +295,8 @@ def targets() -> tuple[Target, ...]:
             _gap(HANGZHOU),
             0.02,
             True,
-            "the calibration target of behaviour.trust_signed, with selection into contracts at its published odds ratios",
+            "the calibration target of behaviour.trust_signed (experiments/calibrate_all.toml), with selection into contracts at "
+            "its published odds ratios",
         ),
         T(
             "hangzhou_gap_selection",
