@@ -204,7 +204,8 @@ class Experiment:
                 "method": self.method,
                 "samples": self.samples,
                 "fixed": self.fixed,
-                "vary": [v.__dict__ for v in self.vary],
+                # step only when given, so that files without it keep the digests they had
+                "vary": [{k: x for k, x in v.__dict__.items() if k != "step" or x is not None} for v in self.vary],
                 "points": list(self.points),
                 "morris_levels": self.morris_levels,
                 "second_order": self.second_order,

@@ -118,8 +118,10 @@ def test_targets_may_name_their_own_setting_and_be_the_difference_of_two_outcome
     # the setting of a target decides its runs, so it is part of the experiment's digest
     other = parse_experiment(JOINT.format(gap=0.3).replace('scenario = "hangzhou_2016"', 'scenario = "shanghai_1plus1plus1"'))
     assert other.digest != exp.digest
-    # an old-style file keeps its digest: no target names a setting
-    assert "target_settings" not in parse_experiment(CAL.format(optimizer="powell", target=0.5)).digest_parts()["design"]
+    # an old-style file keeps its digest: no target names a setting and no [[vary]] a step
+    old = parse_experiment(CAL.format(optimizer="powell", target=0.5)).digest_parts()["design"]
+    assert "target_settings" not in old and "step" not in old["vary"][0]
+    assert exp.digest_parts()["design"]["vary"][0]["step"] == 0.01
 
 
 def test_a_joint_calibration_moves_the_contract_effect_towards_a_larger_gap_and_records_the_fit(tmp_path):
