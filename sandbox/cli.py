@@ -205,9 +205,15 @@ def int_at_least(minimum: int, why: str = ""):
 
 
 # ---------------------------------------------------------------------------- batch commands
-def _batch_arguments(p: argparse.ArgumentParser) -> None:
+def _batch_arguments(p: argparse.ArgumentParser, out_required: bool = True) -> None:
     p.add_argument("experiment", help="experiment file (TOML); see docs/batch.md")
-    p.add_argument("--out", required=True, help="results folder (created; re-running the same command resumes)")
+    p.add_argument(
+        "--out",
+        required=out_required,
+        default=None,
+        help="results folder (created; re-running the same command resumes)"
+        + ("" if out_required else "; default results/<experiment name>"),
+    )
     p.add_argument(
         "--workers",
         type=int_at_least(0, " (0 runs in this process)"),
@@ -310,6 +316,7 @@ def cmd_calibrate(args) -> int:
 
     exp = load_experiment(args.experiment)
     _expect(exp, ("calibrate",), "calibrate")
+    args.out = args.out or str(Path("results") / exp.name)
     _require_for(exp, args, "calibrate")
     from .calibrate import run_calibration
 
@@ -327,6 +334,38 @@ def cmd_calibrate(args) -> int:
     with pd.option_context("display.width", 200):
         print(fit["table"].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"wrote fitted.toml, fit.csv, evaluations.csv and calibration.png to {args.out}")
+    return _record_and_apply(exp, fit, args.apply)
+
+
+def _record_and_apply(exp, fit: dict, apply: bool) -> int:
+    """Write the experiment's calibration record (and the docs table that shows the project's
+    record); with ``apply``, the fitted values into the registry's default lines."""
+    from . import calibration_record as cr
+    from .params import LeverFileError
+
+    path = exp.record_path()
+    if path is not None:
+        cr.write_record(path, cr.make_record(exp, fit))
+        print(f"recorded the fit in {cr.relative(path)}")
+        doc = cr._root() / "docs" / "calibration.md"
+        if path.resolve() == (cr._root() / cr.RECORD).resolve() and doc.exists():
+            from .docs import replace_block
+
+            text = doc.read_text(encoding="utf-8")
+            doc.write_text(replace_block(text, "calibrated", cr.record_markdown(), "docs/calibration.md"), encoding="utf-8")
+            print("updated the calibrated-defaults table of docs/calibration.md")
+    if apply:
+        try:
+            changes = cr.apply_defaults(fit["fitted"])
+        except LeverFileError as e:
+            print(f"error: the fitted values were not applied: {e}", file=sys.stderr)
+            return 2
+        for c in changes:
+            print(f"applied {c}")
+        print(
+            "sandbox/levers.toml updated; now run python -m sandbox.targets, python -m sandbox.docs and "
+            "python -m sandbox.allowed (their tables depend on the defaults)"
+        )
     return 0
 
 
@@ -339,7 +378,12 @@ def add_batch_commands(sub) -> None:
     _batch_arguments(s)
     s.set_defaults(func=cmd_sensitivity)
     c = sub.add_parser("calibrate", help="fit behavioural parameters to targets (scipy.optimize)")
-    _batch_arguments(c)
+    _batch_arguments(c, out_required=False)
+    c.add_argument(
+        "--apply",
+        action="store_true",
+        help="write the fitted values into the default lines of sandbox/levers.toml (only those lines, atomically)",
+    )
     c.set_defaults(func=cmd_calibrate)
 
 

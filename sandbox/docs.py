@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from . import outcomes
+from .blocks import DocsError, end_marker, project_root, replace_block, start_marker
 from .experiment import EXPERIMENT_KEY_TABLE
 from .i18n import t
 from .params import GROUPS, REGISTRY, Lever
 
 DOC_FILES = ("README.md", "docs/model.md", "docs/batch.md", "docs/calibration.md")
-BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns", "experiment_keys", "plausible")
-
-
-def project_root() -> Path:
-    """The checkout holding README.md, docs/ and scenarios/ (the package is installed editable)."""
-    from .scenario import scenarios_dir
-
-    return scenarios_dir().parent
+BLOCKS = ("levers", "scenarios", "constants", "outcomes", "columns", "experiment_keys", "plausible", "calibrated", "allowed")
 
 
 def _cell(text: Any) -> str:
@@ -114,7 +108,7 @@ def lever_table_markdown(lang: str = "en") -> str:
                 format_range(lv),
                 read,
                 role,
-                _cell(lv.source),
+                _cell(lv.source + (f" (default fitted by `{lv.calibrated_by}`)" if lv.calibrated_by else "")),
             )
             out.append("| " + " | ".join(row) + " |")
     return "\n".join(out)
@@ -303,13 +297,15 @@ def plausible_ranges_markdown() -> str:
     out = [
         f"{len(rows)} behavioural levers; generated from `sandbox/levers.toml` by `python -m sandbox.docs`.",
         "",
-        "| Lever | Label | Default | Plausible range | Why |",
-        "|---|---|---|---|---|",
+        "| Lever | Label | Default | Default fitted by | Plausible range | Why |",
+        "|---|---|---|---|---|---|",
     ]
     for lv in rows:
         lo, hi = lv.plausible
+        fitted = f"`{lv.calibrated_by}`" if lv.calibrated_by else "—"
         out.append(
-            f"| `{lv.path}` | {_cell(lv.label_en)} | {format_default(lv)} | {_number(lo)} – {_number(hi)} | {_cell(lv.plausible_source)} |"
+            f"| `{lv.path}` | {_cell(lv.label_en)} | {format_default(lv)} | {fitted} | {_number(lo)} – {_number(hi)} | "
+            f"{_cell(lv.plausible_source)} |"
         )
     return "\n".join(out)
 
@@ -339,31 +335,21 @@ def generated_blocks() -> dict[str, Callable[[], str]]:
         "columns": column_table_markdown,
         "experiment_keys": experiment_keys_markdown,
         "plausible": plausible_ranges_markdown,
+        "calibrated": _calibrated_markdown,
+        "allowed": _allowed_markdown,
     }
 
 
-def start_marker(block: str) -> str:
-    return f"<!-- {block}:start -->"
+def _calibrated_markdown() -> str:
+    from .calibration_record import record_markdown
+
+    return record_markdown()
 
 
-def end_marker(block: str) -> str:
-    return f"<!-- {block}:end -->"
+def _allowed_markdown() -> str:
+    from .allowed import allowed_markdown
 
-
-class DocsError(Exception):
-    """A documentation file is missing or its markers are broken."""
-
-
-def replace_block(text: str, block: str, body: str, where: str = "text") -> str:
-    """``text`` with the part between the block's start and end markers replaced by ``body``."""
-    start, end = start_marker(block), end_marker(block)
-    if text.count(start) != 1 or text.count(end) != 1:
-        raise DocsError(f"{where}: expected exactly one {start} and one {end} (found {text.count(start)} and {text.count(end)})")
-    i = text.index(start) + len(start)
-    j = text.index(end)
-    if j < i:
-        raise DocsError(f"{where}: {end} comes before {start}")
-    return text[:i] + "\n" + body.strip("\n") + "\n" + text[j:]
+    return allowed_markdown()
 
 
 def render(text: str, where: str = "text") -> str:

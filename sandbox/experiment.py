@@ -27,7 +27,11 @@ An experiment file is TOML::
 
     [[target]]                                  # method = "calibrate"
     outcome = "primary_care_share_signed"
-    value = 0.6467
+    minus = "primary_care_share_unsigned"       # optional: the target is the difference of two outcomes
+    value = 0.1486
+    tolerance = 0.02                            # optional: errors are measured in tolerances
+    scenario = "hangzhou_2016"                  # optional: the target's own setting (default: scenarios[0])
+    overrides = { "signing.enabled" = true }    # optional: lever overrides of that setting
 
 Everything is checked before any run starts; every problem is reported at once as a
 :class:`~sandbox.validation.Problem` (file, key, value, what is allowed).
@@ -115,11 +119,17 @@ EXPERIMENT_KEY_TABLE: tuple[ExperimentKey, ...] = (
         "optimizer", "choice", "nelder-mead", "scipy.optimize.minimize method for calibration", choices=("nelder-mead", "powell")
     ),
     ExperimentKey("max_evaluations", "int", 40, "calibration budget: parameter sets to simulate", 1, 100_000),
+    ExperimentKey(
+        "record",
+        "str",
+        "",
+        "calibration: a JSON file (relative to this file) where the fit is recorded for the docs and the registry",
+    ),
 )
 EXPERIMENT_KEYS: dict[str, ExperimentKey] = {k.name: k for k in EXPERIMENT_KEY_TABLE}
 TOP_KEYS = ("experiment", "fixed", "vary", "point", "target")
-VARY_KEYS = ("lever", "values", "range", "start")
-TARGET_KEYS = ("outcome", "value", "weight")
+VARY_KEYS = ("lever", "values", "range", "start", "step")
+TARGET_KEYS = ("outcome", "value", "weight", "minus", "tolerance", "scenario", "overrides")
 ALL_OUTCOMES = tuple(OUTCOME)
 BATCH_OUTCOMES = tagged("batch")  # what a batch records when its file names no outcomes
 
@@ -130,13 +140,30 @@ class Vary:
     values: tuple | None = None
     range: tuple[float, float] | None = None
     start: float | None = None
+    step: float | None = None  # calibration: the fitted value is rounded to a multiple of step
 
 
 @dataclass(frozen=True)
 class Target:
+    """A calibration target: an outcome (or the difference of two) in a setting, its value, and how
+    its error counts (weight; in tolerances when a tolerance is given, else relative to the value)."""
+
     outcome: str
     value: float
     weight: float = 1.0
+    minus: str | None = None
+    tolerance: float | None = None
+    scenario: str | None = None  # None: the experiment's first scenario
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The compared quantity: the outcome, or ``outcome - minus``."""
+        return self.outcome + (f" - {self.minus}" if self.minus else "")
+
+    def scale(self) -> float:
+        """What one unit of error is: the tolerance, else the value's size (1 if it is 0)."""
+        return self.tolerance if self.tolerance else (abs(self.value) if self.value else 1.0)
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,7 @@ class Experiment:
     year: int | None = None
     optimizer: str = "nelder-mead"
     max_evaluations: int = 40
+    record: str = ""
     description: str = ""
     text: str = ""  # the file content, kept for the manifest
     path: str | None = None
@@ -176,13 +204,40 @@ class Experiment:
                 "method": self.method,
                 "samples": self.samples,
                 "fixed": self.fixed,
-                "vary": [v.__dict__ for v in self.vary],
+                # step only when given, so that files without it keep the digests they had
+                "vary": [{k: x for k, x in v.__dict__.items() if k != "step" or x is not None} for v in self.vary],
                 "points": list(self.points),
                 "morris_levels": self.morris_levels,
                 "second_order": self.second_order,
+                **(
+                    {"target_settings": [[scenario_text(r, self.path), dict(o)] for r, o in self.target_settings()]}
+                    if any(t.scenario or t.overrides for t in self.targets)
+                    else {}
+                ),
             },
             "outcomes": list(self.outcomes),
         }
+
+    def target_settings(self) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        """The settings the calibration targets are measured in, in order of first use: (scenario
+        reference, overrides). A target without a scenario is measured in the first scenario."""
+        out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+        for t in self.targets:
+            s = (t.scenario or self.scenarios[0], t.overrides)
+            if s not in out:
+                out.append(s)
+        return out
+
+    def setting_of(self, t: Target) -> int:
+        """The index in :meth:`target_settings` of target ``t``'s setting."""
+        return self.target_settings().index((t.scenario or self.scenarios[0], t.overrides))
+
+    def record_path(self) -> Path | None:
+        """Where a calibration is recorded (``record``, relative to the experiment file), if anywhere."""
+        if not self.record:
+            return None
+        p = Path(self.record)
+        return p if p.is_absolute() or self.path is None else Path(self.path).parent / p
 
     @property
     def digest(self) -> str:
@@ -321,7 +376,11 @@ def _scenarios(scen: list[str], method: str, probs: _Problems) -> dict[str, Scen
         except ScenarioError as e:
             probs.add(e.problems, "experiment.scenarios: {}")
     if method == "calibrate" and len(scen) != 1:
-        probs.bad("experiment.scenarios", scen, "calibration fits one scenario; list exactly one")
+        probs.bad(
+            "experiment.scenarios",
+            scen,
+            "calibration measures its targets in one scenario; list exactly one (a [[target]] may name its own with scenario = ...)",
+        )
     return found
 
 
@@ -360,7 +419,19 @@ def _vary_range(key: str, v: dict, lever: str, method: str, probs: _Problems) ->
     if start is not None and (not isinstance(start, (int, float)) or isinstance(start, bool) or not lo <= start <= hi):
         probs.bad(f"{key}.start", start, f"must be a number inside the range [{lo}, {hi}]")
         start = None
-    return Vary(lever, None, (lo, hi), None if start is None else float(start))
+    step = v.get("step")
+    if step is not None:
+        if method != "calibrate":
+            probs.bad(f"{key}.step", step, f"only calibration rounds its fitted values (method is {method!r})")
+            step = None
+        elif not _positive(step) or not step < hi - lo:
+            probs.bad(f"{key}.step", step, f"must be a positive number below the range's width ({hi - lo:g})")
+            step = None
+    return Vary(lever, None, (lo, hi), None if start is None else float(start), None if step is None else float(step))
+
+
+def _positive(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0
 
 
 def _vary_values(key: str, v: dict, lever: str, method: str, probs: _Problems) -> Vary | None:
@@ -444,17 +515,63 @@ def _targets(data: dict, probs: _Problems) -> tuple[list, list[Target]]:
             if k not in TARGET_KEYS:
                 probs.bad(f"{key}.{k}", t[k], "unknown key; valid keys in [[target]]: " + ", ".join(TARGET_KEYS))
         o, val, w = t.get("outcome"), t.get("value"), t.get("weight", 1.0)
+        minus, tol, scen, ov = t.get("minus"), t.get("tolerance"), t.get("scenario"), t.get("overrides", {})
+        before = len(probs)
         if o not in ALL_OUTCOMES:
             probs.bad(f"{key}.outcome", o, "unknown outcome; valid outcomes: " + ", ".join(ALL_OUTCOMES))
-            continue
+        if minus is not None and (minus not in ALL_OUTCOMES or minus == o):
+            probs.bad(
+                f"{key}.minus",
+                minus,
+                "must name another outcome (the target is outcome minus this one); valid outcomes: " + ", ".join(ALL_OUTCOMES),
+            )
         if not isinstance(val, (int, float)) or isinstance(val, bool):
             probs.bad(f"{key}.value", val, "must be a number")
-            continue
-        if not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0:
+        if not _positive(w):
             probs.bad(f"{key}.weight", w, "must be a positive number")
-            continue
-        targets.append(Target(o, float(val), float(w)))
+        if tol is not None and not _positive(tol):
+            probs.bad(f"{key}.tolerance", tol, "must be a positive number (the error that counts as one unit)")
+        if scen is not None:
+            if not isinstance(scen, str) or not scen:
+                probs.bad(f"{key}.scenario", scen, "must be a preset name or a scenario file (relative to this file)")
+            else:
+                try:
+                    resolve_scenario(scen, probs.source)
+                except ScenarioError as e:
+                    probs.add(e.problems, f"{key}.scenario: {{}}")
+        flat: dict[str, Any] = {}
+        if not isinstance(ov, dict):
+            probs.bad(f"{key}.overrides", ov, 'must be a table of lever overrides, e.g. overrides = { "signing.enabled" = true }')
+        else:
+            flat = _flatten(ov)
+            for k, v in flat.items():
+                probs.add(check_override(k, v), f"{key}.overrides.{{}}")
+        if len(probs) == before:
+            targets.append(
+                Target(
+                    o,
+                    float(val),
+                    float(w),
+                    minus,
+                    None if tol is None else float(tol),
+                    scen,
+                    tuple(sorted(flat.items())),
+                )
+            )
     return tg_raw, targets
+
+
+def _target_overrides_vs_vary(targets: list[Target], vary: list[Vary], probs: _Problems) -> None:
+    """A target's setting may not fix a lever the calibration varies."""
+    varied = {v.lever for v in vary}
+    for i, t in enumerate(targets):
+        for k, _ in t.overrides:
+            if k in varied:
+                probs.bad(
+                    f"target[{i}].overrides.{k}",
+                    dict(t.overrides)[k],
+                    "is varied by a [[vary]] table; a target's setting may not fix a varied lever",
+                )
 
 
 def _method_requirements(given: dict[str, Any], n_vary: int, n_points: int, n_targets: int, probs: _Problems) -> None:
@@ -469,6 +586,8 @@ def _method_requirements(given: dict[str, Any], n_vary: int, n_points: int, n_ta
         probs.bad("point", n_points, f"[[point]] tables are only used with method = 'list' (method is {method!r})")
     if method == "calibrate" and not n_targets:
         probs.bad("target", _MISSING, "method 'calibrate' needs at least one [[target]] table with outcome and value")
+    if given["record"] and (method != "calibrate" or not str(given["record"]).endswith(".json")):
+        probs.bad("experiment.record", given["record"], "only a calibration is recorded, in a .json file")
     if method == "morris" and given["morris_levels"] % 2:
         probs.bad("experiment.morris_levels", given["morris_levels"], "must be even")
     if method == "sobol" and samples & (samples - 1):
@@ -479,17 +598,21 @@ def _contradictions(exp: Experiment, scenarios: dict[str, Scenario], probs: _Pro
     """Every scenario × design point must be a consistent scenario (contradiction checks)."""
     pts, labels, _ = exp.design()
     seen = set()
-    for s in exp.scenarios:
+    runs = [(s, scenarios[s], {}, f"scenario {s!r}") for s in exp.scenarios]
+    if exp.method == "calibrate":
+        runs = [
+            (ref, resolve_scenario(ref, exp.path), dict(ov), f"target setting {ref!r}" + (f" with {dict(ov)}" if ov else ""))
+            for ref, ov in exp.target_settings()
+        ]
+    for _s, sc, ov, where in runs:
         for p, lab in zip(pts, labels):
             try:
-                scenarios[s].with_overrides({**exp.fixed, **p})
+                sc.with_overrides({**exp.fixed, **ov, **p})
             except ScenarioError as e:
                 for pr in e.problems:
                     if str(pr) not in seen:
                         seen.add(str(pr))
-                        probs.append(
-                            Problem(f"scenario {s!r}, design point '{lab}': {pr.key}", pr.value, pr.message, file=probs.source)
-                        )
+                        probs.append(Problem(f"{where}, design point '{lab}': {pr.key}", pr.value, pr.message, file=probs.source))
 
 
 def parse_experiment(text: str, source: str | None = None) -> Experiment:
@@ -505,12 +628,14 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
     vary_raw, vary = _vary(data, given["method"], probs)
     pts_raw, points = _points(data, probs)
     tg_raw, targets = _targets(data, probs)
+    _target_overrides_vs_vary(targets, vary, probs)
     _method_requirements(given, len(vary_raw), len(pts_raw), len(tg_raw), probs)
     if probs:
         raise ScenarioError(_unique(probs))
     outcomes = given["outcomes"]
     if given["method"] == "calibrate":
-        outcomes = sorted(set(outcomes) | {t.outcome for t in targets}, key=list(ALL_OUTCOMES).index)
+        needed = {t.outcome for t in targets} | {t.minus for t in targets if t.minus}
+        outcomes = sorted(set(outcomes) | needed, key=list(ALL_OUTCOMES).index)
     exp = Experiment(
         name=str(given["name"] or (Path(source).stem if source else "experiment")),
         description=str(given["description"]),
@@ -531,6 +656,7 @@ def parse_experiment(text: str, source: str | None = None) -> Experiment:
         year=given["year"],
         optimizer=given["optimizer"],
         max_evaluations=given["max_evaluations"],
+        record=str(given["record"] or ""),
         text=text,
         path=source,
     )

@@ -107,6 +107,8 @@ def _columns() -> tuple[Column, ...]:
         C("visits_unreferred_tertiary", "visits/month", "flow", "Tertiary visits without a family doctor's referral", "payment"),
         C("visits_followup", "visits/month", "flow", "Chronic patients' follow-up visits (hypertension or diabetes)", "payment"),
         C("visits_followup_primary", "visits/month", "flow", "Of which at primary level", "payment"),
+        C("visits_60plus", "visits/month", "flow", "Outpatient visits of residents aged 60+", "payment"),
+        C("visits_60plus_primary", "visits/month", "flow", "Of which at primary level", "payment"),
         C("visits_followup_hypertension", "visits/month", "flow", "Follow-up visits of hypertensive patients", "payment"),
         C("visits_followup_hypertension_primary", "visits/month", "flow", "Of which at primary level", "payment"),
         C("visits_followup_diabetes", "visits/month", "flow", "Follow-up visits of diabetic patients", "payment"),
@@ -401,6 +403,14 @@ def _outcomes() -> tuple[Outcome, ...]:
             "慢病随访就诊中基层占比",
             "share",
             "share(visits_followup_primary, visits_followup)",
+            "cli batch",
+        ),
+        decl(
+            "primary_care_share_60plus",
+            "Primary share, residents aged 60+",
+            "60岁及以上居民基层门诊占比",
+            "share",
+            "share(visits_60plus_primary, visits_60plus)",
             "cli batch",
         ),
         decl(

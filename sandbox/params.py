@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -97,6 +98,8 @@ class Lever:
     # behavioural levers: the range the evidence leaves plausible (within lo..hi), and its source
     plausible: tuple[float, float] | None = field(default=None, kw_only=True)
     plausible_source: str = field(default="", kw_only=True)
+    # the calibration experiment (a file under the checkout) whose fit wrote the default, if any
+    calibrated_by: str = field(default="", kw_only=True)
 
     def describe_range(self) -> str:
         if self.kind == "bool":
@@ -123,7 +126,7 @@ class Registry:
 _TEXT_FIELDS = ("label_en", "label_zh", "help_en", "help_zh", "source")
 _REQUIRED = ("path", "kind", "default", "read", "role", "group", *_TEXT_FIELDS)
 _NUMERIC = ("lo", "hi", "unit")
-_FIELDS = (*_REQUIRED, *_NUMERIC, "choices", "axes", "plausible", "plausible_source")
+_FIELDS = (*_REQUIRED, *_NUMERIC, "choices", "axes", "plausible", "plausible_source", "calibrated_by")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
@@ -207,6 +210,38 @@ def _problems(f: dict[str, Any], groups: Mapping[str, tuple[str, str]]) -> list[
     if kind != "choice" and "choices" in f:
         out.append("only a choice lever has field 'choices'")
     out += _plausible_problems(f)
+    cb = f.get("calibrated_by")
+    if cb is not None:
+        if not (isinstance(cb, str) and cb.endswith(".toml")):
+            out.append(f"calibrated_by = {cb!r} must name a calibration experiment file (…/name.toml, relative to the checkout)")
+        elif f.get("role") != "behaviour" or kind not in ("float", "int"):
+            out.append("only a numeric behaviour lever has field 'calibrated_by'")
+    return out
+
+
+def _calibrated_by_problems(levers: list[Lever], root: Path, source: str) -> list[str]:
+    """Each ``calibrated_by`` names an experiment file under ``root`` that varies the lever."""
+    out = []
+    varied: dict[str, set[str] | None] = {}
+    for lv in levers:
+        if not lv.calibrated_by:
+            continue
+        if lv.calibrated_by not in varied:
+            f = root / lv.calibrated_by
+            try:
+                data = tomllib.loads(f.read_text(encoding="utf-8"))
+                varied[lv.calibrated_by] = {v.get("lever") for v in data.get("vary", []) if isinstance(v, dict)}
+            except (OSError, tomllib.TOMLDecodeError):
+                varied[lv.calibrated_by] = None
+        got = varied[lv.calibrated_by]
+        if got is None:
+            out.append(
+                f"{source}: {lv.path}: calibrated_by = {lv.calibrated_by!r} is not a readable experiment file under {root}"
+            )
+        elif lv.path not in got:
+            out.append(
+                f"{source}: {lv.path}: calibrated_by = {lv.calibrated_by!r} has no [[vary]] table with lever = {lv.path!r}"
+            )
     return out
 
 
@@ -246,6 +281,7 @@ def _lever(f: dict[str, Any]) -> Lever:
         role=f["role"],
         plausible=tuple(float(x) for x in f["plausible"]) if "plausible" in f else None,
         plausible_source=f.get("plausible_source", ""),
+        calibrated_by=f.get("calibrated_by", ""),
     )
 
 
@@ -261,9 +297,10 @@ def _groups(data: dict[str, Any], source: str) -> Mapping[str, tuple[str, str]]:
     return MappingProxyType(out)
 
 
-def parse_registry(text: str, source: str = DATA_FILE) -> Registry:
+def parse_registry(text: str, source: str = DATA_FILE, root: Path | None = None) -> Registry:
     """The registry described by the TOML ``text``; raises :class:`LeverFileError` naming the
-    file, the lever and every problem with its fields."""
+    file, the lever and every problem with its fields. With ``root`` (the checkout), each
+    ``calibrated_by`` must name an experiment file there that varies the lever."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -288,6 +325,8 @@ def parse_registry(text: str, source: str = DATA_FILE) -> Registry:
         if lv.path in seen:
             problems.append(f"{source}: duplicate lever path {lv.path!r}")
         seen.add(lv.path)
+    if root is not None:
+        problems += _calibrated_by_problems(levers, root, source)
     if problems:
         raise LeverFileError("\n".join(problems))
     return Registry(tuple(levers), MappingProxyType({lv.path: lv for lv in levers}), groups)
@@ -298,7 +337,14 @@ def registry() -> Registry:
     """The registry of ``sandbox/levers.toml``, read once (the package data file, so an installed
     package finds it too)."""
     text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    return parse_registry(text, source=f"sandbox/{DATA_FILE}")
+    return parse_registry(text, source=f"sandbox/{DATA_FILE}", root=checkout())
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (it has ``experiments/``), or None when the
+    package is installed without one; ``calibrated_by`` files are checked only in a checkout."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "experiments").is_dir() and (root / "pyproject.toml").is_file() else None
 
 
 # Read lazily on first use (PEP 562): importing this module reads no file.

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-from .docs import DocsError, project_root, replace_block
+from .blocks import DocsError, project_root, replace_block
 from .results import Result
 from .scenario import Scenario
 from .simulate import simulate
@@ -496,7 +496,8 @@ def targets() -> tuple[Target, ...]:
             _gap(HANGZHOU),
             0.02,
             True,
-            "the calibration target of behaviour.trust_signed, with selection into contracts at its published odds ratios",
+            "the calibration target of behaviour.trust_signed (experiments/calibrate_all.toml), with selection into contracts at "
+            "its published odds ratios",
         ),
         T(
             "hangzhou_gap_selection",
@@ -633,7 +634,7 @@ def targets() -> tuple[Target, ...]:
             "share",
             "seed 004 (Shanghai)",
             SHANGHAI,
-            _group(SHANGHAI, "age_band", "60+", "primary_care_share"),
+            _summary(SHANGHAI, "primary_care_share_60plus"),
             0.03,
             True,
             "with the preset's capability levers from seed 004 (hospital drugs at community level, regional test centres, "

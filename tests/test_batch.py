@@ -281,6 +281,20 @@ BROKEN_CASES = {
     "sobol_not_power_of_two.toml": ("experiment.samples", "power of two"),
     "calibrate_without_targets.toml": ("[[target]]",),
     "contradiction_in_design.toml": ("design point", "referral.binding", "signing.enabled = true"),
+    "calibrate_target_unknown_scenario.toml": ("target[0].scenario", "hangzhuo_2016", "no such preset", "hangzhou_2016"),
+    "calibrate_target_fixes_varied_lever.toml": (
+        "target[0].overrides.behaviour.trust_signed",
+        "a target's setting may not fix a varied lever",
+    ),
+    "calibrate_target_bad_minus_and_tolerance.toml": (
+        "target[0].minus",
+        "primary_share_unsigned",
+        "primary_care_share_unsigned",
+        "target[0].tolerance",
+        "must be a positive number",
+    ),
+    "calibrate_step_too_large.toml": ("vary[0].step", "5.0", "below the range's width (2)"),
+    "record_without_calibration.toml": ("experiment.record", "fit.json", "only a calibration is recorded"),
 }
 
 

@@ -80,6 +80,8 @@ ACC_KEYS = tuple(
     "visits_followup_hypertension_primary",
     "visits_followup_diabetes",
     "visits_followup_diabetes_primary",
+    "visits_60plus",
+    "visits_60plus_primary",
     "visits_unreferred_tertiary",
     "visits_signed",
     "visits_unsigned",
@@ -223,6 +225,9 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     a["visits_followup"] = float(np.count_nonzero(followup))
     a["visits_followup_primary"] = float(np.count_nonzero(followup & (level == 1)))
     # the same by condition (a patient with both counts under each), as the seeds report them apart
+    elderly = op & (r.age_band[ep.res] == 3)  # residents aged 60+ (seed 004 reports their visits)
+    a["visits_60plus"] = float(np.count_nonzero(elderly))
+    a["visits_60plus_primary"] = float(np.count_nonzero(elderly & (level == 1)))
     for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
         fu = followup & has[ep.res]
         a[f"visits_followup_{name}"] = float(np.count_nonzero(fu))
