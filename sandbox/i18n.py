@@ -279,6 +279,7 @@ LEVER_UNITS_ZH: dict[str, str] = {
     "log-odds": "对数几率",
     "log-odds per share": "对数几率/占比",
     "log-odds per 10 minutes": "对数几率/10分钟",
+    "log-odds per unit of perceived quality": "对数几率/单位感知质量",
     "": "",
     "FTE per 10,000": "全时当量/万人",
     "GPs per 10,000": "每万人全科医生数",

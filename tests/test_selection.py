@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from _runs import run
 
+from sandbox import Scenario
+from sandbox.model import SandboxModel
+
 NO_SELECTION = {
     "behaviour.signing_age60": 0.0,
     "behaviour.signing_chronic": 0.0,
@@ -46,3 +49,21 @@ def test_new_signers_primary_share_rises_by_no_more_than_the_hangzhou_before_aft
         change = y.loc[year, "new_signer_primary_share_after"] - y.loc[year, "new_signer_primary_share_before"]
         assert 0.0 < change <= 0.105, (year, change)
     assert y.loc[1, "new_signer_primary_share_before"] != y.loc[1, "new_signer_primary_share_before"]  # no history in year 1
+
+
+def test_residents_who_think_well_of_primary_care_are_more_likely_to_be_among_the_signers():
+    # Zhenjiang's capability reform raises residents' perceived quality of primary care (visitors more
+    # than others). With the satisfaction term at its plausible upper end, signers' mean perceived
+    # quality exceeds the unsigned residents' by more than without it. Measured at 20,000 x 3 years,
+    # seeds 1-3: 0.0182-0.0188 with the term at 2.9 against 0.0166-0.0175 without (prior use alone), a
+    # paired difference of 0.0013-0.0016. The effect is small because perceived quality varies little
+    # between residents of one district (sd about 0.06).
+    def gap(overrides: dict) -> float:
+        m = SandboxModel(Scenario.preset("zhenjiang_medical_group").with_overrides(overrides), residents=20_000, years=3, seed=1)
+        m.run()
+        q, s = m.res.perceived_quality, m.res.signed
+        out = float(q[s].mean() - q[~s].mean())
+        m.release()
+        return out
+
+    assert gap({"behaviour.signing_satisfaction": 2.9}) > gap({"behaviour.signing_satisfaction": 0.0}) + 0.0007

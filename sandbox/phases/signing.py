@@ -8,9 +8,9 @@ Yearly signing probability of an unsigned resident::
 
 so a contract with no benefit and no fee leaves signing at its floor. Who signs also depends on the
 resident (selection, :func:`selection`): P is multiplied by a relative propensity exp(S) for age
-60+, chronic disease, last year's primary share of the resident's own visits and travel time to
-primary care, normalised to mean 1 over the unsigned residents, so that it changes who signs, not
-how many. Selection is kept apart from the contract's effect on where signers seek care
+60+, chronic disease, last year's primary share of the resident's own visits, travel time to
+primary care and satisfaction with it (perceived quality, learnt from visits and word of mouth),
+normalised to mean 1 over the unsigned residents, so that it changes who signs, not how many. Selection is kept apart from the contract's effect on where signers seek care
 (``behaviour.trust_signed`` in care-seeking): with that effect at 0, signed residents still use
 primary care more than unsigned ones.
 """
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 READS = (
     "res.age_band",
     "res.chronic",
+    "res.perceived_quality",
     "res.primary_last",
     "res.travel",
     "res.visits_last",
@@ -84,7 +85,8 @@ def benefit_value(m: SandboxModel) -> np.ndarray:
 def selection(m: SandboxModel, unsigned: np.ndarray) -> np.ndarray:
     """Who signs, apart from what the contract offers: a relative propensity ``exp(S)`` with
     ``S = age60 [60+] + chronic [hypertension or diabetes] + prior_use * (last year's primary share of
-    own visits) + distance * (minutes to primary care - district mean) / 10``, normalised to mean 1
+    own visits) + distance * (minutes to primary care - district mean) / 10 + satisfaction *
+    (perceived quality of primary care)``, normalised to mean 1
     over the unsigned residents, so that it changes who signs, not how many."""
     r, p = m.res, m.p
     last_share = np.divide(r.primary_last, r.visits_last, out=np.zeros(r.n), where=r.visits_last > 0)
@@ -94,6 +96,7 @@ def selection(m: SandboxModel, unsigned: np.ndarray) -> np.ndarray:
         + p["behaviour.signing_chronic"] * r.chronic
         + p["behaviour.signing_prior_use"] * last_share
         + p["behaviour.signing_distance"] * (minutes - minutes.mean()) / 10.0
+        + p["behaviour.signing_satisfaction"] * r.perceived_quality
     )
     weight = np.exp(score)
     mean = weight[unsigned].mean() if unsigned.any() else 1.0
@@ -101,7 +104,7 @@ def selection(m: SandboxModel, unsigned: np.ndarray) -> np.ndarray:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: residents' contract, served, tier, priority, chronic, age band, travel to primary care, last year's visits, scheme, area and team; teams' cap; levers signing.*, behaviour.signing_*, and the benefit levers (prices, reimbursement, deductible, referral). Writes: res.signed, res.served (first month of a contract year only).
+    """Reads: residents' contract, served, tier, priority, chronic, age band, travel to primary care, perceived quality of primary care, last year's visits, scheme, area and team; teams' cap; levers signing.*, behaviour.signing_*, and the benefit levers (prices, reimbursement, deductible, referral). Writes: res.signed, res.served (first month of a contract year only).
 
     Contracts lapse or renew (unserved residents renew less), unsigned residents sign with the
     probability in the module docstring, each team accepts candidates in random order up to its
