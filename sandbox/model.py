@@ -80,6 +80,9 @@ class SandboxModel(mesa.Model):
         self.hospitals: list[Hospital] = [Hospital(self, name, lv, bound, alt, caps[name]) for name, lv, bound, alt in HOSPITALS]
         self.n_employee: float = float(self.res.employee.sum())  # employee-scheme members (fixed)
         self.n_chronic: int = int(self.res.chronic.sum())  # chronic patients (conditions are fixed)
+        # residents who used any outpatient care, primary, secondary and tertiary care so far this
+        # contract year (phases.experience counts distinct patients from it)
+        self.patients_year: np.ndarray = np.zeros(4, dtype=np.int64)
         self.quality_on: bool = False  # some resident perceives primary care differently from today (phases.experience)
         n_emp = self.n_employee
         yearly_revenue = n_emp * p["fund.premium.employee"] + (n - n_emp) * p["fund.premium.resident"]

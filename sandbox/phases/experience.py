@@ -43,6 +43,7 @@ READS = (
     "res.visits_year",
     "res.primary_year",
     "res.levels_year",
+    "patients_year",
     "teams.capability",
     "levers.behaviour",
 )
@@ -57,12 +58,13 @@ WRITES = (
     "res.visits_year",
     "res.primary_year",
     "res.levels_year",
+    "patients_year",
 ) + tuple(f"acc.{k}" for k in PATIENT_KEYS)
 LEVEL_BITS = ((1, 1), (2, 2), (3, 4))  # (care level, bit of levels_year)
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: m.ep (kind, choices), m.fu_hist, m.quality_on, residents' contract, team, perceived quality, yearly visit counts and levels used this year; teams' capability; levers behaviour.quality_*. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year, res.levels_year, res.perceived_quality; m.fu_hist (this month's slot), m.quality_on; acc patients_outpatient, patients_primary, patients_secondary, patients_tertiary.
+    """Reads: m.ep (kind, choices), m.fu_hist, m.quality_on, residents' contract, team, perceived quality, yearly visit counts and levels used this year, m.patients_year; teams' capability; levers behaviour.quality_*. Writes: res.last_level, res.followups, res.served, res.visits_year, res.primary_year, res.levels_year, res.perceived_quality; m.fu_hist (this month's slot), m.quality_on, m.patients_year; acc patients_outpatient, patients_primary, patients_secondary, patients_tertiary.
 
     A resident's last level is that of the last episode in ``m.ep`` order (rehabilitation excluded);
     primary visits (outpatient, not admissions or rehabilitation) count as follow-ups, clipped at 100
@@ -89,12 +91,17 @@ def count_patients(m: SandboxModel, op: np.ndarray, level: np.ndarray) -> None:
     """Distinct patients: residents whose first outpatient visit of the year (at a level, or at any
     level) is this month; ``op`` marks the month's outpatient visits, ``level`` every episode's level."""
     ep, bits = m.ep, m.res.levels_year
-    before_any = np.count_nonzero(bits)
+    # residents who had used each level (and any level) before this month: last month's counts, or
+    # none in the first month of a contract year (close_year clears the bitmask)
+    before = m.patients_year if m.month % 12 else np.zeros(4, dtype=np.int64)
+    now = np.zeros(4, dtype=np.int64)
     for lv, bit in LEVEL_BITS:
-        before = np.count_nonzero(bits & bit)
         bits[ep.res[op & (level == lv)]] |= bit
-        m.acc[f"patients_{('primary', 'secondary', 'tertiary')[lv - 1]}"] = float(np.count_nonzero(bits & bit) - before)
-    m.acc["patients_outpatient"] = float(np.count_nonzero(bits) - before_any)
+        now[lv] = np.count_nonzero(bits & bit)
+        m.acc[f"patients_{('primary', 'secondary', 'tertiary')[lv - 1]}"] = float(now[lv] - before[lv])
+    now[0] = np.count_nonzero(bits)
+    m.acc["patients_outpatient"] = float(now[0] - before[0])
+    m.patients_year = now
 
 
 def learn_quality(m: SandboxModel, visits: np.ndarray, per_resident: np.ndarray) -> None:
@@ -122,5 +129,10 @@ def learn_quality(m: SandboxModel, visits: np.ndarray, per_resident: np.ndarray)
         nt = len(m.teams)
         n_met = np.bincount(team, minlength=nt)
         team_mean = np.bincount(team, weights=met, minlength=nt) / np.maximum(n_met, 1)
-        heard = n_met[r.team] > 0
-        q += np.where(heard, mouth * (team_mean[r.team] - q), 0.0).astype(np.float32)
+        if n_met.all():  # every catchment heard of a visit (the usual case): no mask needed
+            said = team_mean[r.team]
+            said -= q
+            said *= mouth
+        else:
+            said = np.where(n_met[r.team] > 0, mouth * (team_mean[r.team] - q), 0.0)
+        q += said.astype(np.float32)

@@ -228,10 +228,12 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     elderly = op & (r.age_band[ep.res] == 3)  # residents aged 60+ (seed 004 reports their visits)
     a["visits_60plus"] = float(np.count_nonzero(elderly))
     a["visits_60plus_primary"] = float(np.count_nonzero(elderly & (level == 1)))
+    fu = np.flatnonzero(followup)
+    fu_res, fu_primary = ep.res[fu], level[fu] == 1
     for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
-        fu = followup & has[ep.res]
-        a[f"visits_followup_{name}"] = float(np.count_nonzero(fu))
-        a[f"visits_followup_{name}_primary"] = float(np.count_nonzero(fu & (level == 1)))
+        mine = has[fu_res]
+        a[f"visits_followup_{name}"] = float(np.count_nonzero(mine))
+        a[f"visits_followup_{name}_primary"] = float(np.count_nonzero(mine & fu_primary))
     a["visits_unreferred_tertiary"] = float(cnt[[TERTIARY, OUTSIDE], 1, :, 0].sum())
     a["visits_signed"] = float(cnt[:, 1, 1].sum())
     a["visits_unsigned"] = float(cnt[:, 1, 0].sum())

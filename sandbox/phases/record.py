@@ -72,17 +72,18 @@ def run(m: SandboxModel) -> None:
     row = {"month": m.month, "year": m.month // 12 + 1}
     row.update(a)
     row["residents"] = r.n
-    row["signed"] = float(r.signed.sum())
+    # np.count_nonzero counts a boolean column many times faster than .sum()
+    row["signed"] = float(np.count_nonzero(r.signed))
     chronic = r.chronic
-    row["chronic"] = float(chronic.sum())
-    row["chronic_controlled"] = float((chronic & r.controlled).sum())
-    row["chronic_signed"] = float((chronic & r.signed).sum())
-    row["chronic_signed_controlled"] = float((chronic & r.signed & r.controlled).sum())
-    row["priority"] = float(r.priority.sum())
-    row["priority_signed"] = float((r.priority & r.signed).sum())
+    row["chronic"] = float(np.count_nonzero(chronic))
+    row["chronic_controlled"] = float(np.count_nonzero(chronic & r.controlled))
+    row["chronic_signed"] = float(np.count_nonzero(chronic & r.signed))
+    row["chronic_signed_controlled"] = float(np.count_nonzero(chronic & r.signed & r.controlled))
+    row["priority"] = float(np.count_nonzero(r.priority))
+    row["priority_signed"] = float(np.count_nonzero(r.priority & r.signed))
     for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
-        row[name] = float(has.sum())
-        row[f"{name}_controlled"] = float((has & r.controlled).sum())
+        row[name] = float(np.count_nonzero(has))
+        row[f"{name}_controlled"] = float(np.count_nonzero(has & r.controlled))
     row["tertiary_wait_days"] = next(h for h in m.hospitals if h.name == "city").wait_days(m.p["capacity.base_wait_days"])
     row["fund_balance"] = m.fund.balance
     row["team_effort_mean"] = float(m.team_array("effort").mean())
