@@ -119,6 +119,25 @@ def describe_setting(exp: Experiment, t: Target) -> str:
     return ref + "".join(f", {k} = {v}" for k, v in t.overrides)
 
 
+def target_rows(exp: Experiment, start_sim: list[float], fit_sim: list[float]) -> list[dict[str, Any]]:
+    """One row per target: its name, setting, value, tolerance and weight, the simulated values at
+    the start and at the fit, and its term of the objective at the fit (fit.csv and the record)."""
+    terms = objective_terms(fit_sim, exp.targets)
+    return [
+        {
+            "target": t.name,
+            "setting": describe_setting(exp, t),
+            "value": t.value,
+            "tolerance": t.tolerance,
+            "weight": t.weight,
+            "simulated_start": s0,
+            "simulated_fit": s1,
+            "term_fit": term,
+        }
+        for t, s0, s1, term in zip(exp.targets, start_sim, fit_sim, terms)
+    ]
+
+
 def run_calibration(exp: Experiment, out, workers=None, scheduler=None, quiet=True) -> dict:
     from scipy.optimize import minimize
 
@@ -201,21 +220,7 @@ def run_calibration(exp: Experiment, out, workers=None, scheduler=None, quiet=Tr
     finally:
         runner.close()
     fitted = exp.coerce_row([fitted[n] for n in names])
-    table = pd.DataFrame(
-        [
-            {
-                "target": t.name,
-                "setting": describe_setting(exp, t),
-                "value": t.value,
-                "tolerance": t.tolerance,
-                "weight": t.weight,
-                "simulated_start": s0,
-                "simulated_fit": s1,
-                "term_fit": term,
-            }
-            for t, s0, s1, term in zip(exp.targets, start_sim, fit_sim, objective_terms(fit_sim, exp.targets))
-        ]
-    )
+    table = pd.DataFrame(target_rows(exp, start_sim, fit_sim))
     table["error_fit"] = table.simulated_fit - table.value
     ev.to_csv(out / ".evaluations.csv.tmp", index=False)
     (out / ".evaluations.csv.tmp").replace(out / "evaluations.csv")

@@ -39,7 +39,7 @@ def relative(path: str | Path) -> str:
 
 def make_record(exp, fit: dict[str, Any]) -> dict[str, Any]:
     """The record of a finished calibration (``fit`` as returned by ``run_calibration``)."""
-    from .calibrate import describe_setting, objective_terms
+    from .calibrate import target_rows
     from .params import BY_PATH
 
     levers = []
@@ -56,21 +56,11 @@ def make_record(exp, fit: dict[str, Any]) -> dict[str, Any]:
                 "plausible": list(lv.plausible) if lv.plausible else None,
             }
         )
-    terms = objective_terms(fit["fit_sim"], exp.targets)
+    rows = target_rows(exp, fit["start_sim"], fit["fit_sim"])
+    # the record keeps each target's outcome (and the outcome it is taken from) beside its name
     targets = [
-        {
-            "target": t.name,
-            "outcome": t.outcome,
-            "minus": t.minus,
-            "setting": describe_setting(exp, t),
-            "value": t.value,
-            "tolerance": t.tolerance,
-            "weight": t.weight,
-            "simulated_start": s0,
-            "simulated_fit": s1,
-            "term_fit": term,
-        }
-        for t, s0, s1, term in zip(exp.targets, fit["start_sim"], fit["fit_sim"], terms)
+        {"target": row["target"], "outcome": t.outcome, "minus": t.minus, **{k: v for k, v in row.items() if k != "target"}}
+        for t, row in zip(exp.targets, rows)
     ]
     return {
         "experiment": relative(exp.path) if exp.path else exp.name,
