@@ -238,6 +238,13 @@ def _columns() -> tuple[Column, ...]:
         C("chronic_controlled", "residents", "stock", "Chronic patients whose condition is controlled", "record"),
         C("chronic_signed", "residents", "stock", "Signed chronic patients", "record"),
         C("chronic_signed_controlled", "residents", "stock", "Signed chronic patients whose condition is controlled", "record"),
+        C(
+            "signed_served",
+            "residents",
+            "stock",
+            "Signed residents who have made a primary visit to their family-doctor team since the contract year began",
+            "record",
+        ),
         C("priority", "residents", "stock", "Residents in a priority group (aged 60+, chronic or disabled)", "record"),
         C("priority_signed", "residents", "stock", "Of which with a family-doctor contract", "record"),
         C("hypertension", "residents", "stock", "Residents with hypertension (with or without diabetes)", "record"),
@@ -331,6 +338,14 @@ def _outcomes() -> tuple[Outcome, ...]:
             "signed / residents",
             f"{most} timeseries group {walk}",
             "signed / residents",
+        ),
+        decl(
+            "used_family_doctor_share",
+            "Signed residents who used their family doctor within the year",
+            "签约居民年内利用家庭医生服务比例",
+            "share",
+            "share(signed_served, signed)",
+            "cli batch",
         ),
         decl(
             "signing_rate_priority",

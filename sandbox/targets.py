@@ -648,9 +648,14 @@ def targets() -> tuple[Target, ...]:
             0.681,
             "share",
             "seed 004 (Shanghai)",
-            None,
-            note="the model marks signed residents served in the year (for renewal) but does not report the share; "
-            "it becomes an outcome with team workload (provider issue, item 1)",
+            SHANGHAI,
+            _summary(SHANGHAI, "used_family_doctor_share"),
+            0.05,
+            False,
+            "the model overstates it: any primary visit of a signed resident counts as using the family doctor, and "
+            "the model's signers are drawn to primary care (selection and the contract's effect), so nearly all of them "
+            "visit within the year. Contracts signed but not served (签而不约) by teams short of time are the provider "
+            "issue's (items 1 and 2)",
         ),
         # ---- Zhenjiang (seed 004)
         T(

@@ -35,7 +35,7 @@ class TeamYear:
     fund_signed: np.ndarray  # fund claims of the team's signed residents, yuan
     upper_adm_signed: np.ndarray  # their admissions at secondary or tertiary level
     fund_referred: np.ndarray  # fund claims of their referred episodes, yuan
-    service: np.ndarray  # primary-level bills of all the team's residents except rehabilitation, yuan
+    service: np.ndarray  # primary-level bills of all the team's residents (visits, admissions, rehabilitation), yuan
 
     @classmethod
     def zeros(cls, n: int) -> TeamYear:

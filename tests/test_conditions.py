@@ -10,7 +10,7 @@ from _runs import run
 
 from sandbox import Scenario
 from sandbox.model import SandboxModel
-from sandbox.phases.common import CHRONIC, PRIMARY
+from sandbox.phases.common import CHRONIC, MINOR, PRIMARY, REFERRED
 
 
 def test_follow_up_visits_by_condition_are_counted_from_the_months_episodes_with_a_patient_with_both_under_each():
@@ -76,3 +76,19 @@ def test_hypertensive_new_signers_have_no_year_before_in_the_first_year_and_one_
         assert 0.0 < row.new_signer_htn_primary_share_before < 1.0
         assert row.new_signer_htn_cost_before > row.new_signer_htn_oop_before > 0.0
         assert row.new_signer_htn_cost_after > row.new_signer_htn_oop_after > 0.0
+
+
+def test_the_share_of_signers_who_used_their_family_doctor_is_rebuilt_from_the_years_primary_visits():
+    # seed 004 (Shanghai 2015): 68.1% of signed residents used their family doctor within the year
+    m = SandboxModel(Scenario.preset("shanghai_1plus1plus1"), residents=4_000, years=1, seed=8)
+    visited = np.zeros(m.res.n, dtype=bool)
+    for _ in range(12):
+        m.step()
+        ep = m.ep
+        visited[ep.res[(ep.alt == PRIMARY) & np.isin(ep.kind, (MINOR, CHRONIC, REFERRED))]] = True
+    signed = m.res.signed
+    row = m.rows[-1]
+    assert row["signed"] == signed.sum() > 0
+    assert row["signed_served"] == (signed & visited).sum()
+    assert 0 < row["signed_served"] < row["signed"]
+    m.release()

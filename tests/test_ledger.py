@@ -299,3 +299,17 @@ def test_the_ledger_check_rejects_a_month_whose_books_do_not_close():
     row["capability_paid_hospital"] = 9.0
     with pytest.raises(LedgerError, match="capability spending"):
         check_ledger(row)
+
+
+@pytest.mark.parametrize("preset", ["hebei_county_alliance", "zhenjiang_medical_group"])
+def test_every_yuan_of_primary_care_rehabilitation_included_is_received_by_a_family_doctor_team(preset):
+    # the teams' yearly service incomes add up to the year's primary-level bills: visits, admissions
+    # and the rehabilitation of patients referred down (paid at the down-referral premium), which
+    # before was paid by the fund and patients and received by no provider
+    res = run(preset, residents=10_000, years=2, seed=4)
+    for year in (1, 2):
+        months = res.timeseries[res.timeseries.year == year]
+        bills = months[["cost_outpatient_primary", "cost_inpatient_primary", "cost_rehab"]].to_numpy().sum()
+        received = res.teams[res.teams.year == year].service_income.sum()
+        assert months.cost_rehab.sum() > 0
+        assert received == pytest.approx(bills, rel=1e-9)

@@ -204,7 +204,6 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     a = m.acc
     level = LEVEL_OF_ALT[ep.alt]
     adm = ep.kind == SERIOUS
-    rehab = ep.kind == REHAB
     signed = r.signed[ep.res]
     cell = _cells(ep, op, signed)
     shape = (_ALT, _SVC, _SIGNED, _REF)
@@ -289,4 +288,6 @@ def accumulate(m: SandboxModel, op: np.ndarray, price: np.ndarray, fund: np.ndar
     t.fund_signed += _bincount(team, fund * signed, nt)
     t.upper_adm_signed += _bincount(team, adm & signed & (level >= 2), nt)
     t.fund_referred += _bincount(team, fund * (ep.referred & signed), nt)
-    t.service += _bincount(team, price * ((level == 1) & ~rehab), nt)
+    # every primary-level bill is the team's (its centre's) receipt, rehabilitation after downward
+    # referral included: the team is the provider the down-referral premium pays
+    t.service += _bincount(team, price * (level == 1), nt)

@@ -21,6 +21,7 @@ READS = (
     "res.diabetes",
     "res.hypertension",
     "res.priority",
+    "res.served",
     "res.perceived_quality",
     "res.signed",
     "fund.balance",
@@ -63,7 +64,7 @@ def check_ledger(row: dict) -> None:
 
 
 def run(m: SandboxModel) -> None:
-    """Reads: acc (the month's flows); residents' contract, priority group, chronic (hypertension, diabetes), controlled, perceived quality; fund balance; teams' effort, up_rate and capability; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
+    """Reads: acc (the month's flows); residents' contract, served, priority group, chronic (hypertension, diabetes), controlled, perceived quality; fund balance; teams' effort, up_rate and capability; hospitals' month_revenue and utilisation; lever capacity.base_wait_days. Writes: m.rows (appends the month's row, after :func:`~sandbox.outcomes.check_row` and :func:`check_ledger`).
 
     The row is the month's flows plus the stocks at the end of the month: signed residents, chronic
     patients and how many are controlled, the city hospital's wait, the fund balance, the teams'
@@ -79,6 +80,8 @@ def run(m: SandboxModel) -> None:
     row["chronic_controlled"] = float(np.count_nonzero(chronic & r.controlled))
     row["chronic_signed"] = float(np.count_nonzero(chronic & r.signed))
     row["chronic_signed_controlled"] = float(np.count_nonzero(chronic & r.signed & r.controlled))
+    # signed residents who have used their family doctor since the contract year began (签约后是否履约)
+    row["signed_served"] = float(np.count_nonzero(r.signed & r.served))
     row["priority"] = float(np.count_nonzero(r.priority))
     row["priority_signed"] = float(np.count_nonzero(r.priority & r.signed))
     for name, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
