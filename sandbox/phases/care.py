@@ -33,10 +33,10 @@ Admissions choose among the four providers the same way, with out-of-pocket cost
 A share of admission needs (``elective_admission_share``, drawn from the ``illness`` stream) is
 elective: it may also be delayed or forgone (the no-care alternative, utility ``forgo_elective``
 plus ``forgo_oop_multiplier - 1`` times the weighted out-of-pocket cost the patient expects at the
-providers, :func:`forgo_utility`); an emergency never is. An elective admission not taken is delayed, and needed again next month,
-with probability ``delayed_admission_return``; otherwise it is forgone. Signed residents'
-admissions pass through their family doctor (and so count as referred) with a probability equal to
-the team's effort.
+providers, :func:`forgo_utility`); an emergency never is. An elective admission not taken is
+delayed, and needed again next month, with probability ``delayed_admission_return``; otherwise it
+is forgone. Signed residents' admissions pass through their family doctor (and so count as
+referred) with a probability equal to the team's effort.
 """
 
 from __future__ import annotations
@@ -346,7 +346,7 @@ def _outpatient_choice(
         drugs = m.team_array("drug_list")
         if drugs.any():
             rows = np.flatnonzero(chronic)
-            u[rows, PRIMARY] += refill * drugs[m.res.team[res[rows]]]
+            u[rows, PRIMARY] += refill * drugs[r.team[res[rows]]]
     referred = np.zeros(n, bool)
     asked = np.zeros(n, bool)
     rows = np.flatnonzero(gatekept(p, r.signed[res], r.employee[res])) if referral_worth_asking(p) else np.zeros(0, np.int64)
